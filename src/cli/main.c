@@ -1,0 +1,79 @@
+/*
+ * tokenmeter: the command-line entry point; dispatches git-style
+ * subcommands (see usage()).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tokenmeter <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  count   [-e ENCODING | -m MODEL] [--json] [--allow-special] [FILE...]\n"
+            "          count tokens (stdin when no FILE; one line per input)\n"
+            "  encode  [-e ENCODING | -m MODEL] [--allow-special] [FILE]\n"
+            "          print token ids\n"
+            "  decode  [-e ENCODING | -m MODEL] [FILE]\n"
+            "          read whitespace-separated ids, write the bytes they stand for\n"
+            "  vocab compile --base ENCODING [--name NAME] SRC.tiktoken OUT.tmv\n"
+            "          compile a .tiktoken rank file into tokenmeter's format\n"
+            "  encodings\n"
+            "          list the built-in encodings\n"
+            "\n"
+            "Encodings: r50k_base p50k_base p50k_edit cl100k_base o200k_base\n"
+            "o200k_harmony (default o200k_base). --vocab FILE [--base E] opens a\n"
+            ".tmv or .tiktoken file instead. Vocabularies are looked up in\n"
+            "$TOKENMETER_VOCAB_DIR; `make vocab` fetches and compiles them.\n");
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "tokenmeter %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    cmd = argv[1];
+    if (strcmp(cmd, "count") == 0)
+        return cmd_count(argc - 1, argv + 1);
+    if (strcmp(cmd, "encode") == 0)
+        return cmd_encode(argc - 1, argv + 1);
+    if (strcmp(cmd, "decode") == 0)
+        return cmd_decode(argc - 1, argv + 1);
+    if (strcmp(cmd, "vocab") == 0)
+        return cmd_vocab(argc - 1, argv + 1);
+    if (strcmp(cmd, "encodings") == 0) {
+        for (int i = 0; tm_encoding_names[i]; i++)
+            printf("%s\n", tm_encoding_names[i]);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tokenmeter %s\n", TM_VERSION_STRING);
+        return CLI_OK;
+    }
+    fprintf(stderr, "tokenmeter: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,70 @@
+/*
+ * Helpers shared by every module of the library, internal to it.
+ *
+ * tm__core_hash64 is part of the .tmv vocabulary file format (its hash table
+ * is built with it), so its output must never change for a given input.
+ */
+#ifndef TM_CORE_INT_H
+#define TM_CORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Read a little-endian 64/32-bit value from unaligned memory. */
+static inline uint64_t tm__core_load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint32_t tm__core_load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+static inline uint64_t tm__core_mix64(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/*
+ * A fast 64-bit hash of a short byte string (multiply-mix over 8-byte
+ * words). Not cryptographic; used for in-memory and on-disk hash tables.
+ */
+static inline uint64_t tm__core_hash64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    const uint64_t k0 = 0x9e3779b97f4a7c15ull, k1 = 0xd6e8feb86659fd93ull;
+    uint64_t h = k0 ^ (len * k1);
+
+    while (len > 8) {
+        h = tm__core_mix64(h ^ tm__core_load64(p), k1);
+        p += 8;
+        len -= 8;
+    }
+    {
+        uint64_t tail = 0;
+        if (len >= 4) {
+            tail = (uint64_t)tm__core_load32(p) |
+                   ((uint64_t)tm__core_load32(p + len - 4) << 32);
+        } else if (len > 0) {
+            tail = (uint64_t)p[0] | ((uint64_t)p[len / 2] << 8) |
+                   ((uint64_t)p[len - 1] << 16) | ((uint64_t)len << 24);
+        }
+        h = tm__core_mix64(h ^ tail, k0);
+    }
+    return tm__core_mix64(h, k1);
+}
+
+#endif

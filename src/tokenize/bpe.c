@@ -1,0 +1,343 @@
+/*
+ * Byte-pair merging of one piece, exactly as tiktoken does it
+ * (openai/tiktoken src/lib.rs, _byte_pair_merge): start from single bytes;
+ * repeatedly merge the adjacent pair whose concatenated bytes have the
+ * lowest rank in the vocabulary, the leftmost pair on ties; stop when no
+ * adjacent pair forms a token. Each final part is one token.
+ *
+ * Short pieces use an array scan per merge (quadratic, but on at most
+ * SHORT_PIECE bytes it is the fastest choice). Longer pieces keep a doubly
+ * linked list of parts and a priority queue of candidate merges keyed by
+ * (rank, start offset), skipping stale candidates: O(n log n) in the piece
+ * length at worst, so hostile input such as a megabyte of one letter stays
+ * fast.
+ *
+ * Stale-entry check: a part's pair rank always describes a strictly longer
+ * byte string than its previous one (parts only grow), so distinct values
+ * never repeat; an entry is current iff its part is alive and holds the
+ * same rank.
+ */
+#include <stdlib.h>
+
+#include "tokenize/tokenize_int.h"
+
+#define SHORT_PIECE 64
+
+static inline uint32_t span_rank(const tm_encoding *enc, const uint8_t *p,
+                                 uint32_t from, uint32_t to)
+{
+    return tm__vocab_rank(enc, p + from, to - from);
+}
+
+static void merge_short(const tm_encoding *enc, const uint8_t *piece,
+                        uint32_t len, struct tm__emit *e)
+{
+    uint32_t start[SHORT_PIECE + 1];
+    uint32_t rank[SHORT_PIECE];
+    uint32_t m = len; /* parts; start[m] == len is the sentinel */
+
+    for (uint32_t i = 0; i <= len; i++)
+        start[i] = i;
+    for (uint32_t i = 0; i + 1 < len; i++)
+        rank[i] = span_rank(enc, piece, i, i + 2);
+    for (;;) {
+        uint32_t best = TM_RANK_NONE, j = 0;
+        for (uint32_t i = 0; i + 1 < m; i++) {
+            if (rank[i] < best) {
+                best = rank[i];
+                j = i;
+            }
+        }
+        if (best == TM_RANK_NONE)
+            break;
+        /* Merge parts j and j+1. */
+        memmove(&start[j + 1], &start[j + 2], (m - j - 1) * sizeof(start[0]));
+        if (j + 3 <= m)
+            memmove(&rank[j + 1], &rank[j + 2], (m - j - 3) * sizeof(rank[0]));
+        m--;
+        rank[j] = j + 1 < m ? span_rank(enc, piece, start[j], start[j + 2])
+                            : TM_RANK_NONE;
+        if (j > 0)
+            rank[j - 1] = span_rank(enc, piece, start[j - 1], start[j + 1]);
+    }
+    if (e->mode == TM_EMIT_COUNT) {
+        e->count += m;
+        return;
+    }
+    for (uint32_t i = 0; i < m; i++)
+        tm__emit(e, span_rank(enc, piece, start[i], start[i + 1]));
+}
+
+/* ---- the long-piece path ----
+ *
+ * The queue of candidate merges is a set of buckets, one per rank, plus a
+ * small min-heap of the ranks whose buckets are not empty. Candidates
+ * arrive in a bucket mostly in increasing position (the initial pairs are
+ * pushed left to right, and a sweep through one rank creates the next
+ * ranks' candidates left to right), so a bucket is an append-only sorted
+ * array read from the front; the rare candidate that arrives out of order
+ * goes to the bucket's own small heap. Taking the minimum of (rank,
+ * position) is then cheap and walks memory sequentially, where one big
+ * binary heap of every candidate thrashes the cache on long pieces.
+ */
+
+struct u32heap {
+    uint32_t *v;
+    uint32_t n, cap;
+};
+
+static int u32heap_push(struct u32heap *h, uint32_t x)
+{
+    uint32_t i;
+
+    if (h->n == h->cap) {
+        uint32_t ncap = h->cap ? h->cap * 2 : 16;
+        uint32_t *nv = realloc(h->v, (size_t)ncap * sizeof(*nv));
+        if (nv == NULL)
+            return TM_ENOMEM;
+        h->v = nv;
+        h->cap = ncap;
+    }
+    i = h->n++;
+    while (i > 0) {
+        uint32_t parent = (i - 1) / 2;
+        if (h->v[parent] <= x)
+            break;
+        h->v[i] = h->v[parent];
+        i = parent;
+    }
+    h->v[i] = x;
+    return TM_OK;
+}
+
+static void u32heap_pop(struct u32heap *h)
+{
+    uint32_t x = h->v[--h->n], i = 0, n = h->n;
+
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h->v[c + 1] < h->v[c])
+            c++;
+        if (x <= h->v[c])
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (n > 0)
+        h->v[i] = x;
+}
+
+struct bucket {
+    uint32_t *pos;     /* sorted candidates pos[head..len) */
+    uint32_t head, len, cap;
+    struct u32heap late; /* candidates that arrived out of order */
+    bool queued;       /* its rank is in the rank heap */
+};
+
+struct merge_queue {
+    struct bucket *buckets;
+    uint32_t n_buckets, cap_buckets;
+    uint32_t *dir;      /* open addressing: rank+1, bucket index+1 pairs */
+    uint32_t dir_mask;
+    struct u32heap ranks;
+    int rc;
+};
+
+static struct bucket *bucket_for(struct merge_queue *q, uint32_t rank)
+{
+    uint32_t i;
+
+    if (2 * (q->n_buckets + 1) > q->dir_mask + 1) {
+        uint32_t nsize = (q->dir_mask + 1) * 2, *nd = calloc((size_t)nsize * 2, 4);
+        if (nd == NULL)
+            return NULL;
+        for (uint32_t k = 0; k <= q->dir_mask; k++) {
+            uint32_t r = q->dir[2 * k];
+            if (r == 0)
+                continue;
+            for (i = (r * 0x9e3779b1u) & (nsize - 1); nd[2 * i]; i = (i + 1) & (nsize - 1))
+                ;
+            nd[2 * i] = r;
+            nd[2 * i + 1] = q->dir[2 * k + 1];
+        }
+        free(q->dir);
+        q->dir = nd;
+        q->dir_mask = nsize - 1;
+    }
+    for (i = ((rank + 1) * 0x9e3779b1u) & q->dir_mask; q->dir[2 * i];
+         i = (i + 1) & q->dir_mask)
+        if (q->dir[2 * i] == rank + 1)
+            return &q->buckets[q->dir[2 * i + 1] - 1];
+    if (q->n_buckets == q->cap_buckets) {
+        uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
+        struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
+        if (nb == NULL)
+            return NULL;
+        q->buckets = nb;
+        q->cap_buckets = ncap;
+    }
+    memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
+    q->dir[2 * i] = rank + 1;
+    q->dir[2 * i + 1] = ++q->n_buckets;
+    return &q->buckets[q->n_buckets - 1];
+}
+
+static void queue_push(struct merge_queue *q, uint32_t rank, uint32_t pos)
+{
+    struct bucket *b;
+
+    if (q->rc)
+        return;
+    b = bucket_for(q, rank);
+    if (b == NULL) {
+        q->rc = TM_ENOMEM;
+        return;
+    }
+    if (b->head == b->len) {
+        b->head = b->len = 0;
+    }
+    if (b->len == b->head || pos > b->pos[b->len - 1]) {
+        if (b->len == b->cap) {
+            uint32_t ncap = b->cap ? b->cap * 2 : 16;
+            uint32_t *np = realloc(b->pos, (size_t)ncap * sizeof(*np));
+            if (np == NULL) {
+                q->rc = TM_ENOMEM;
+                return;
+            }
+            b->pos = np;
+            b->cap = ncap;
+        }
+        b->pos[b->len++] = pos;
+    } else if (u32heap_push(&b->late, pos) != TM_OK) {
+        q->rc = TM_ENOMEM;
+        return;
+    }
+    if (!b->queued) {
+        if (u32heap_push(&q->ranks, rank) != TM_OK) {
+            q->rc = TM_ENOMEM;
+            return;
+        }
+        b->queued = true;
+    }
+}
+
+/* The smallest (rank, position) candidate, removed; false when none. */
+static bool queue_pop(struct merge_queue *q, uint32_t *rank, uint32_t *pos)
+{
+    while (q->ranks.n > 0) {
+        uint32_t r = q->ranks.v[0];
+        struct bucket *b = bucket_for(q, r);
+        bool have_sorted = b->head < b->len, have_late = b->late.n > 0;
+
+        if (!have_sorted && !have_late) {
+            b->queued = false;
+            u32heap_pop(&q->ranks);
+            continue;
+        }
+        *rank = r;
+        if (have_sorted && (!have_late || b->pos[b->head] < b->late.v[0])) {
+            *pos = b->pos[b->head++];
+        } else {
+            *pos = b->late.v[0];
+            u32heap_pop(&b->late);
+        }
+        return true;
+    }
+    return false;
+}
+
+static void queue_free(struct merge_queue *q)
+{
+    for (uint32_t i = 0; i < q->n_buckets; i++) {
+        free(q->buckets[i].pos);
+        free(q->buckets[i].late.v);
+    }
+    free(q->buckets);
+    free(q->dir);
+    free(q->ranks.v);
+}
+
+#define NIL UINT32_MAX
+
+static void merge_long(const tm_encoding *enc, const uint8_t *piece,
+                       uint32_t len, struct tm__emit *e)
+{
+    /* Parts are named by their start offset. next[p] is the start of the
+     * following part (len for the last), prev[p] the preceding (NIL for the
+     * first); rank[p] is the rank of part p merged with its successor;
+     * alive[p] marks current parts. */
+    uint32_t *next, *prev, *rank, parts = len, p, r;
+    uint8_t *alive;
+    struct merge_queue q = {0};
+    void *mem;
+
+    mem = malloc((size_t)len * (3 * sizeof(uint32_t) + 1));
+    q.dir = calloc(2 * 64, sizeof(uint32_t));
+    q.dir_mask = 63;
+    if (mem == NULL || q.dir == NULL) {
+        free(mem);
+        free(q.dir);
+        e->rc = e->rc ? e->rc : TM_ENOMEM;
+        return;
+    }
+    next = mem;
+    prev = next + len;
+    rank = prev + len;
+    alive = (uint8_t *)(rank + len);
+
+    for (uint32_t i = 0; i < len; i++) {
+        next[i] = i + 1;
+        prev[i] = i == 0 ? NIL : i - 1;
+        alive[i] = 1;
+        rank[i] = i + 1 < len ? span_rank(enc, piece, i, i + 2) : TM_RANK_NONE;
+        if (rank[i] != TM_RANK_NONE)
+            queue_push(&q, rank[i], i);
+    }
+    while (q.rc == 0 && queue_pop(&q, &r, &p)) {
+        uint32_t s;
+        if (!alive[p] || rank[p] != r)
+            continue; /* stale */
+        /* Merge p with its successor s. */
+        s = next[p];
+        alive[s] = 0;
+        next[p] = next[s];
+        if (next[s] < len)
+            prev[next[s]] = p;
+        parts--;
+        rank[p] = next[p] < len ? span_rank(enc, piece, p, next[next[p]])
+                                : TM_RANK_NONE;
+        if (rank[p] != TM_RANK_NONE)
+            queue_push(&q, rank[p], p);
+        if (prev[p] != NIL) {
+            uint32_t o = prev[p];
+            rank[o] = span_rank(enc, piece, o, next[p]);
+            if (rank[o] != TM_RANK_NONE)
+                queue_push(&q, rank[o], o);
+        }
+    }
+    if (q.rc) {
+        e->rc = e->rc ? e->rc : q.rc;
+    } else if (e->mode == TM_EMIT_COUNT) {
+        e->count += parts;
+    } else {
+        for (p = 0; p < len; p = next[p])
+            tm__emit(e, span_rank(enc, piece, p, next[p]));
+    }
+    queue_free(&q);
+    free(mem);
+}
+
+void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
+                   struct tm__emit *e)
+{
+    if (len > UINT32_MAX) {
+        e->rc = e->rc ? e->rc : TM_ELIMIT;
+        return;
+    }
+    if (len <= SHORT_PIECE)
+        merge_short(enc, piece, (uint32_t)len, e);
+    else
+        merge_long(enc, piece, (uint32_t)len, e);
+}

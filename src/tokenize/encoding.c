@@ -1,0 +1,348 @@
+/*
+ * Encodings: opening by name or file, and the whole-text count, encode and
+ * decode entry points of include/tokenmeter/tokenize.h.
+ *
+ * Encoding a text: sanitize UTF-8 only when the text is not already valid
+ * (valid input is tokenized in place, with no copy); when special tokens are
+ * allowed, split the text at each special token and encode the stretches
+ * between them independently (as tiktoken does: each stretch is its own
+ * text to the split pattern); each piece of a stretch is looked up whole in
+ * the vocabulary before any merging, as tiktoken does.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "tokenize/tokenize_int.h"
+
+#ifndef TM_VOCAB_DIR
+#define TM_VOCAB_DIR "build/vocab"
+#endif
+#ifndef TM_DATA_DIR
+#define TM_DATA_DIR "/usr/local/share/tokenmeter"
+#endif
+
+/* ---- emitting ---- */
+
+void tm__emit_slow(struct tm__emit *e, tm_token id)
+{
+    switch (e->mode) {
+    case TM_EMIT_FIXED:
+        if (e->count <= e->cap)
+            e->ids[e->count - 1] = id;
+        break;
+    case TM_EMIT_GROW: {
+        struct tm_tokens *t = e->grow;
+        if (e->rc)
+            break;
+        if (t->len == t->cap) {
+            size_t ncap = t->cap ? t->cap * 2 : 256;
+            tm_token *n = realloc(t->ids, ncap * sizeof(*n));
+            if (n == NULL) {
+                e->rc = TM_ENOMEM;
+                break;
+            }
+            t->ids = n;
+            t->cap = ncap;
+        }
+        t->ids[t->len++] = id;
+        break;
+    }
+    case TM_EMIT_SINK:
+        e->sink_buf[e->sink_len++] = id;
+        if (e->sink_len == TM_SINK_BATCH)
+            tm__emit_flush(e);
+        break;
+    default:
+        break;
+    }
+}
+
+int tm__emit_flush(struct tm__emit *e)
+{
+    if (e->mode == TM_EMIT_SINK && e->sink_len > 0 && e->rc == 0) {
+        int rc = e->sink(e->sink_ctx, e->sink_buf, e->sink_len);
+        if (rc)
+            e->rc = rc;
+    }
+    e->sink_len = 0;
+    return e->rc;
+}
+
+/* ---- encoding ---- */
+
+size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
+                           size_t len, bool final, struct tm__emit *e)
+{
+    size_t ends[256], pos = 0;
+
+    while (pos < len) {
+        size_t n = tm__pretok_batch(enc->pattern, text, len, pos, final, ends, 256);
+        for (size_t k = 0; k < n; k++) {
+            uint32_t r = tm__vocab_rank(enc, text + pos, ends[k] - pos);
+            if (r != TM_RANK_NONE)
+                tm__emit(e, r);
+            else
+                tm__bpe_piece(enc, text + pos, ends[k] - pos, e);
+            pos = ends[k];
+        }
+        if (n < 256)
+            break;
+    }
+    return pos;
+}
+
+/* Encode a whole, valid UTF-8 text. */
+static void encode_valid(const tm_encoding *enc, const uint8_t *text, size_t len,
+                         unsigned flags, struct tm__emit *e)
+{
+    size_t from = 0, at;
+    int k;
+
+    if (!(flags & TM_ENCODE_ALLOW_SPECIAL)) {
+        tm__encode_ordinary(enc, text, len, true, e);
+        return;
+    }
+    while ((k = tm__special_find(enc, text, len, from, &at)) >= 0) {
+        tm__encode_ordinary(enc, text + from, at - from, true, e);
+        tm__emit(e, enc->specials[k].id);
+        from = at + enc->specials[k].len;
+    }
+    tm__encode_ordinary(enc, text + from, len - from, true, e);
+}
+
+/* Encode any bytes: sanitize a copy only when the text is not valid UTF-8. */
+static int encode_bytes(const tm_encoding *enc, const char *text, size_t len,
+                        unsigned flags, struct tm__emit *e)
+{
+    const uint8_t *s = (const uint8_t *)text;
+    size_t valid = tm__utf8_valid_prefix(s, len);
+
+    if (valid == len) {
+        encode_valid(enc, s, len, flags, e);
+    } else {
+        struct tm__utf8_fixer fx;
+        uint8_t *fixed;
+        size_t n;
+
+        if (len > (SIZE_MAX - 16) / 3)
+            return TM_ELIMIT;
+        fixed = malloc(3 * len + 16);
+        if (fixed == NULL)
+            return TM_ENOMEM;
+        tm__utf8_fixer_init(&fx);
+        n = tm__utf8_fix(&fx, s, len, fixed);
+        n += tm__utf8_fixer_end(&fx, fixed + n);
+        encode_valid(enc, fixed, n, flags, e);
+        free(fixed);
+    }
+    tm__emit_flush(e);
+    return e->rc;
+}
+
+int tm_encoding_count(const tm_encoding *enc, const char *text, size_t len,
+                      unsigned flags, uint64_t *count)
+{
+    struct tm__emit e;
+    int rc;
+
+    e.mode = TM_EMIT_COUNT;
+    e.rc = 0;
+    e.count = 0;
+    rc = encode_bytes(enc, text, len, flags, &e);
+    *count = e.count;
+    return rc;
+}
+
+int tm_encoding_encode(const tm_encoding *enc, const char *text, size_t len,
+                       unsigned flags, tm_token *ids, size_t cap, size_t *n_ids)
+{
+    struct tm__emit e;
+    int rc;
+
+    e.mode = TM_EMIT_FIXED;
+    e.rc = 0;
+    e.count = 0;
+    e.ids = ids;
+    e.cap = cap;
+    rc = encode_bytes(enc, text, len, flags, &e);
+    *n_ids = (size_t)e.count;
+    if (rc == TM_OK && e.count > cap)
+        rc = TM_ENOSPC;
+    return rc;
+}
+
+int tm_encoding_encode_append(const tm_encoding *enc, const char *text,
+                              size_t len, unsigned flags, struct tm_tokens *out)
+{
+    struct tm__emit e;
+    size_t before = out->len;
+    int rc;
+
+    e.mode = TM_EMIT_GROW;
+    e.rc = 0;
+    e.count = 0;
+    e.grow = out;
+    rc = encode_bytes(enc, text, len, flags, &e);
+    if (rc)
+        out->len = before;
+    return rc;
+}
+
+void tm_tokens_free(struct tm_tokens *tokens)
+{
+    if (tokens == NULL)
+        return;
+    free(tokens->ids);
+    tokens->ids = NULL;
+    tokens->len = tokens->cap = 0;
+}
+
+/* ---- decoding ---- */
+
+static const struct tm__special *special_by_id(const tm_encoding *enc, tm_token id)
+{
+    size_t lo = 0, hi = enc->n_special;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (enc->specials[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < enc->n_special && enc->specials[lo].id == id)
+        return &enc->specials[lo];
+    return NULL;
+}
+
+const char *tm_encoding_token_bytes(const tm_encoding *enc, tm_token id, size_t *len)
+{
+    if (id < enc->n_ranks && enc->offsets[id + 1] > enc->offsets[id]) {
+        *len = enc->offsets[id + 1] - enc->offsets[id];
+        return (const char *)enc->bytes + enc->offsets[id];
+    }
+    {
+        const struct tm__special *sp = special_by_id(enc, id);
+        if (sp) {
+            *len = sp->len;
+            return sp->text;
+        }
+    }
+    *len = 0;
+    return NULL;
+}
+
+int tm_encoding_decode(const tm_encoding *enc, const tm_token *ids, size_t n_ids,
+                       char *out, size_t cap, size_t *n_bytes, struct tm_error *err)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n_ids; i++) {
+        size_t len;
+        const char *b = tm_encoding_token_bytes(enc, ids[i], &len);
+        if (b == NULL) {
+            *n_bytes = o;
+            return tm_error_set(err, TM_ENOENT,
+                                "token id %u (at position %zu) is not in %s's "
+                                "vocabulary", (unsigned)ids[i], i, enc->name);
+        }
+        if (o + len <= cap)
+            memcpy(out + o, b, len);
+        else if (o < cap)
+            memcpy(out + o, b, cap - o);
+        o += len;
+    }
+    *n_bytes = o;
+    return o > cap ? TM_ENOSPC : TM_OK;
+}
+
+/* ---- opening ---- */
+
+static tm_encoding *encoding_alloc(struct tm_error *err)
+{
+    tm_encoding *enc = calloc(1, sizeof(*enc));
+    if (enc == NULL)
+        tm_error_set(err, TM_ENOMEM, "out of memory");
+    return enc;
+}
+
+tm_encoding *tm_encoding_open_file(const char *path, const char *base,
+                                   struct tm_error *err)
+{
+    tm_encoding *enc = encoding_alloc(err);
+
+    if (enc == NULL)
+        return NULL;
+    if (tm__vocab_load_file(enc, path, base, err) != TM_OK) {
+        tm_encoding_free(enc);
+        return NULL;
+    }
+    return enc;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+tm_encoding *tm_encoding_open(const char *name, struct tm_error *err)
+{
+    const char *dirs[3];
+    char path[PATH_MAX];
+    const char *env = getenv("TOKENMETER_VOCAB_DIR");
+    int nd = 0;
+
+    if (tm__builtin_find(name) == NULL) {
+        tm_error_set(err, TM_ENOENT,
+                     "unknown encoding '%s' (known: r50k_base, p50k_base, "
+                     "p50k_edit, cl100k_base, o200k_base, o200k_harmony)", name);
+        return NULL;
+    }
+    if (env && *env)
+        dirs[nd++] = env;
+    dirs[nd++] = TM_VOCAB_DIR;
+    dirs[nd++] = TM_DATA_DIR;
+    for (int i = 0; i < nd; i++) {
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s.tmv", dirs[i], name) >=
+            sizeof(path))
+            continue;
+        if (file_exists(path)) {
+            tm_encoding *enc = tm_encoding_open_file(path, NULL, err);
+            if (enc && strcmp(enc->name, name) != 0) {
+                tm_error_set(err, TM_EFORMAT, "%s: holds encoding '%s', not '%s'",
+                             path, enc->name, name);
+                tm_encoding_free(enc);
+                return NULL;
+            }
+            return enc;
+        }
+    }
+    tm_error_set(err, TM_ENOENT,
+                 "vocabulary for %s not found (looked for %s.tmv in %s%s%s); "
+                 "run 'scripts/fetch-vocab' (or 'make vocab') to fetch and compile it",
+                 name, name, env && *env ? "$TOKENMETER_VOCAB_DIR, " : "",
+                 TM_VOCAB_DIR, " and " TM_DATA_DIR);
+    return NULL;
+}
+
+void tm_encoding_free(tm_encoding *enc)
+{
+    if (enc == NULL)
+        return;
+    tm__vocab_release(enc);
+    free(enc);
+}
+
+const char *tm_encoding_name(const tm_encoding *enc)
+{
+    return enc->name;
+}
+
+uint32_t tm_encoding_n_vocab(const tm_encoding *enc)
+{
+    return enc->n_vocab;
+}

@@ -1,0 +1,410 @@
+/*
+ * Pre-tokenization: splitting text into pieces by an encoding's split
+ * pattern, with hand-written scanners that never backtrack.
+ *
+ * The patterns (tiktoken's tiktoken_ext/openai_public.py; the npm tiktoken
+ * 1.0.22 encoder files carry the same strings):
+ *
+ *  r50k  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+
+ *        |\s+(?!\S)|\s+
+ *  cl100k (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
+ *        | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ *  o200k [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*
+ *          [\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ *        |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+
+ *          [\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ *        |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ *
+ * The reference runs them with a backtracking engine (leftmost-first
+ * alternation, greedy quantifiers). Each alternative below computes the
+ * match that engine finds, directly:
+ *  - `\s+(?!\S)`: a whitespace run followed by a non-space gives back its
+ *    last character (and fails if that leaves nothing); at the end of text
+ *    it takes the whole run.
+ *  - `\s*[\r\n]+`: the run up to and including its last CR or LF.
+ *  - `U*L+` (o200k, U = Lu Lt Lm Lo M, L = Ll Lm Lo M): the maximal U run,
+ *    then the L run after it; if none follows, the engine gives back U
+ *    characters until one that is also in L (Lm Lo M) can stand as L+, so
+ *    the match ends after the last such character of the run.
+ *  - an optional prefix `[^\r\n\p{L}\p{N}]?` is tried first; without it
+ *    the letters part is tried from the prefix character itself (which can
+ *    succeed only when it is a mark).
+ *  - `(?i:'s...)`: case-insensitive under Unicode simple case folding, so
+ *    's' also matches U+017F LATIN SMALL LETTER LONG S.
+ * \s is White_Space, \p{..} are general categories (unicode_tables.c).
+ *
+ * Every alternative examines characters at most once more than its match
+ * consumes, so a scan is linear in the input. In streaming mode (final ==
+ * false) a piece whose extent depends on text not yet seen is not emitted.
+ */
+#include "tokenize/tokenize_int.h"
+#include "tokenize/unicode.h"
+
+/* Character flags. */
+enum {
+    F_L = 1 << 0,     /* \p{L} */
+    F_N = 1 << 1,     /* \p{N} */
+    F_WS = 1 << 2,    /* \s */
+    F_UP = 1 << 3,    /* [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] */
+    F_LOW = 1 << 4,   /* [\p{Ll}\p{Lm}\p{Lo}\p{M}] */
+    F_CRLF = 1 << 5,  /* \r or \n */
+    F_END = 1 << 6,   /* past the end of the text */
+};
+
+/* [^\s\p{L}\p{N}] */
+#define IS_OTHER(f) (((f) & (F_L | F_N | F_WS | F_END)) == 0)
+/* [^\r\n\p{L}\p{N}] */
+#define IS_PREFIX(f) (((f) & (F_L | F_N | F_CRLF | F_END)) == 0)
+
+static const uint8_t group_flags[8] = {
+    [TM_UCD_OTHER] = 0,
+    [TM_UCD_LU] = F_L | F_UP,
+    [TM_UCD_LL] = F_L | F_LOW,
+    [TM_UCD_LT] = F_L | F_UP,
+    [TM_UCD_LM] = F_L | F_UP | F_LOW,
+    [TM_UCD_LO] = F_L | F_UP | F_LOW,
+    [TM_UCD_M] = F_UP | F_LOW,
+    [TM_UCD_N] = F_N,
+};
+
+static uint8_t ascii_flags[128];
+static bool ascii_ready;
+
+static void init_ascii(void)
+{
+    for (uint32_t c = 0; c < 128; c++) {
+        uint8_t cls = tm__ucd_class(c);
+        uint8_t f = group_flags[cls & TM_UCD_GROUP_MASK];
+        if (cls & TM_UCD_WS)
+            f |= F_WS;
+        if (c == '\r' || c == '\n')
+            f |= F_CRLF;
+        ascii_flags[c] = f;
+    }
+    ascii_ready = true;
+}
+
+struct scan {
+    const uint8_t *s;
+    size_t len;
+    bool hit_end; /* something looked at or past len */
+};
+
+struct ch {
+    uint32_t cp;
+    uint8_t f;
+    uint8_t n; /* bytes */
+};
+
+/* Decode the character at i (valid UTF-8). */
+static inline struct ch ch_at(struct scan *sc, size_t i)
+{
+    struct ch c;
+    const uint8_t *p;
+    uint8_t cls;
+
+    if (i >= sc->len) {
+        sc->hit_end = true;
+        c.cp = 0;
+        c.f = F_END;
+        c.n = 0;
+        return c;
+    }
+    p = sc->s + i;
+    if (p[0] < 0x80) {
+        c.cp = p[0];
+        c.f = ascii_flags[p[0]];
+        c.n = 1;
+        return c;
+    }
+    if (p[0] < 0xE0) {
+        c.cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+        c.n = 2;
+    } else if (p[0] < 0xF0) {
+        c.cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) |
+               (p[2] & 0x3F);
+        c.n = 3;
+    } else {
+        c.cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+               ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+        c.n = 4;
+    }
+    cls = tm__ucd_class(c.cp);
+    c.f = group_flags[cls & TM_UCD_GROUP_MASK];
+    if (cls & TM_UCD_WS)
+        c.f |= F_WS;
+    return c;
+}
+
+/* End of the run of characters from i that have any of `want` flags. */
+static inline size_t run_end(struct scan *sc, size_t i, uint8_t want)
+{
+    for (;;) {
+        struct ch c;
+        if (i < sc->len && sc->s[i] < 0x80) {
+            if (!(ascii_flags[sc->s[i]] & want))
+                return i;
+            i++;
+            continue;
+        }
+        c = ch_at(sc, i);
+        if (!(c.f & want))
+            return i;
+        i += c.n;
+    }
+}
+
+/* End of the run of [^\s\p{L}\p{N}] characters from i. */
+static inline size_t other_run_end(struct scan *sc, size_t i)
+{
+    for (;;) {
+        struct ch c = ch_at(sc, i);
+        if (!IS_OTHER(c.f))
+            return i;
+        i += c.n;
+    }
+}
+
+/* A contraction at i: 's 't 're 've 'm 'll 'd, case-insensitive or not.
+ * Returns its length in bytes, or 0. */
+static size_t contraction(struct scan *sc, size_t i, bool fold)
+{
+    struct ch c1, c2;
+    uint32_t a, b;
+
+    if (i >= sc->len) {
+        sc->hit_end = true;
+        return 0;
+    }
+    if (sc->s[i] != '\'')
+        return 0;
+    c1 = ch_at(sc, i + 1);
+    a = c1.cp;
+    if (fold) {
+        if (a == 0x17F) /* long s folds to s */
+            a = 's';
+        else if (a >= 'A' && a <= 'Z')
+            a += 'a' - 'A';
+    }
+    if (a == 's' || a == 't' || a == 'm' || a == 'd')
+        return 1 + c1.n;
+    if (a != 'r' && a != 'v' && a != 'l')
+        return 0;
+    c2 = ch_at(sc, i + 1 + c1.n);
+    b = c2.cp;
+    if (fold && b >= 'A' && b <= 'Z')
+        b += 'a' - 'A';
+    if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l'))
+        return 2 + c2.n;
+    return 0;
+}
+
+/* Whitespace alternatives at i (the character there is \s):
+ * [\s*[\r\n]+ |] \s+(?!\S) | \s+ */
+static size_t whitespace(struct scan *sc, size_t i, bool newline_alt)
+{
+    size_t j = i, last_nl_end = 0, last_start = i;
+
+    for (;;) {
+        struct ch c = ch_at(sc, j);
+        if (!(c.f & F_WS))
+            break;
+        if (c.f & F_CRLF)
+            last_nl_end = j + c.n;
+        last_start = j;
+        j += c.n;
+    }
+    if (newline_alt && last_nl_end)
+        return last_nl_end - i;
+    if (j >= sc->len)          /* the run reaches the end of the text */
+        return j - i;
+    if (last_start > i)        /* give back the last whitespace character */
+        return last_start - i;
+    return j - i;              /* \s+ */
+}
+
+static size_t next_r50k(struct scan *sc, size_t i)
+{
+    struct ch c = ch_at(sc, i);
+    size_t n, j;
+
+    if (c.cp == '\'' && (n = contraction(sc, i, false)) != 0)
+        return n;
+    j = i;
+    if (c.cp == ' ') {
+        struct ch d = ch_at(sc, i + 1);
+        if (d.f & F_L)
+            return run_end(sc, i + 1, F_L) - i;
+        if (d.f & F_N)
+            return run_end(sc, i + 1, F_N) - i;
+        if (IS_OTHER(d.f))
+            return other_run_end(sc, i + 1) - i;
+        return whitespace(sc, i, false);
+    }
+    if (c.f & F_L)
+        return run_end(sc, j, F_L) - i;
+    if (c.f & F_N)
+        return run_end(sc, j, F_N) - i;
+    if (c.f & F_WS)
+        return whitespace(sc, i, false);
+    return other_run_end(sc, i) - i;
+}
+
+static size_t next_cl100k(struct scan *sc, size_t i)
+{
+    struct ch c = ch_at(sc, i);
+    size_t n, j;
+
+    if (c.cp == '\'' && (n = contraction(sc, i, true)) != 0)
+        return n;
+    /* [^\r\n\p{L}\p{N}]?\p{L}+ */
+    if (c.f & F_L)
+        return run_end(sc, i, F_L) - i;
+    if (IS_PREFIX(c.f)) {
+        struct ch d = ch_at(sc, i + c.n);
+        if (d.f & F_L)
+            return run_end(sc, i + c.n, F_L) - i;
+    }
+    /* \p{N}{1,3} */
+    if (c.f & F_N) {
+        j = i + c.n;
+        for (int k = 1; k < 3; k++) {
+            struct ch d = ch_at(sc, j);
+            if (!(d.f & F_N))
+                break;
+            j += d.n;
+        }
+        return j - i;
+    }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n]* */
+    j = i;
+    if (c.cp == ' ') {
+        struct ch d = ch_at(sc, i + 1);
+        if (IS_OTHER(d.f))
+            j = i + 1;
+    }
+    if (IS_OTHER(ch_at(sc, j).f)) {
+        j = other_run_end(sc, j);
+        while (j < sc->len && (sc->s[j] == '\r' || sc->s[j] == '\n'))
+            j++;
+        if (j >= sc->len)
+            sc->hit_end = true;
+        return j - i;
+    }
+    return whitespace(sc, i, true);
+}
+
+/* o200k's letter alternatives from q (after an optional prefix). `lower_first`
+ * selects U*L+ (alternative 1); otherwise U+L* (alternative 2). Returns the
+ * end of the letters part, or 0 when the alternative fails there. */
+static size_t o200k_letters(struct scan *sc, size_t q, bool lower_first)
+{
+    size_t a = q, last_both_end = 0;
+
+    for (;;) {
+        struct ch c = ch_at(sc, a);
+        if (!(c.f & F_UP))
+            break;
+        if (c.f & F_LOW)
+            last_both_end = a + c.n;
+        a += c.n;
+    }
+    if (lower_first) {
+        struct ch c = ch_at(sc, a);
+        if (c.f & F_LOW)
+            return run_end(sc, a, F_LOW);
+        return last_both_end; /* 0 when nothing can stand as L+ */
+    }
+    if (a == q)
+        return 0;
+    return run_end(sc, a, F_LOW);
+}
+
+static size_t next_o200k(struct scan *sc, size_t i)
+{
+    struct ch c = ch_at(sc, i);
+    size_t end, j;
+
+    for (int alt = 1; alt <= 2; alt++) {
+        bool lower_first = alt == 1;
+        end = 0;
+        if (IS_PREFIX(c.f))
+            end = o200k_letters(sc, i + c.n, lower_first);
+        if (end == 0 && (c.f & (F_UP | F_LOW)))
+            end = o200k_letters(sc, i, lower_first);
+        if (end != 0)
+            return end + contraction(sc, end, true) - i;
+    }
+    /* \p{N}{1,3} */
+    if (c.f & F_N) {
+        j = i + c.n;
+        for (int k = 1; k < 3; k++) {
+            struct ch d = ch_at(sc, j);
+            if (!(d.f & F_N))
+                break;
+            j += d.n;
+        }
+        return j - i;
+    }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
+    j = i;
+    if (c.cp == ' ') {
+        struct ch d = ch_at(sc, i + 1);
+        if (IS_OTHER(d.f))
+            j = i + 1;
+    }
+    if (IS_OTHER(ch_at(sc, j).f)) {
+        j = other_run_end(sc, j);
+        while (j < sc->len &&
+               (sc->s[j] == '\r' || sc->s[j] == '\n' || sc->s[j] == '/'))
+            j++;
+        if (j >= sc->len)
+            sc->hit_end = true;
+        return j - i;
+    }
+    return whitespace(sc, i, true);
+}
+
+/* One scanner loop per pattern, so the dispatch happens once per batch. */
+#define PRETOK_LOOP(next_fn)                                              \
+    do {                                                                  \
+        while (count < max && pos < len) {                                \
+            struct scan sc = {text, len, false};                          \
+            size_t n = next_fn(&sc, pos);                                 \
+            if (!final && sc.hit_end)                                     \
+                return count;                                             \
+            pos += n;                                                     \
+            ends[count++] = pos;                                          \
+        }                                                                 \
+    } while (0)
+
+size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
+                        size_t pos, bool final, size_t *ends, size_t max)
+{
+    size_t count = 0;
+
+    if (!ascii_ready)
+        init_ascii();
+    switch (pattern) {
+    case TM_PAT_R50K:
+        PRETOK_LOOP(next_r50k);
+        break;
+    case TM_PAT_CL100K:
+        PRETOK_LOOP(next_cl100k);
+        break;
+    default:
+        PRETOK_LOOP(next_o200k);
+        break;
+    }
+    return count;
+}
+
+size_t tm__pretok_next(int pattern, const uint8_t *text, size_t len,
+                       size_t pos, bool final)
+{
+    size_t end;
+
+    if (tm__pretok_batch(pattern, text, len, pos, final, &end, 1) == 0)
+        return 0;
+    return end - pos;
+}
