@@ -8,9 +8,10 @@
  * Buffer.toString('utf8')), and the result is what gets tokenized.
  *
  * Cost: pre-tokenization is a hand-written linear scanner (no backtracking);
- * merging is O(n log n) in the length of a piece. Counting allocates nothing
- * for pieces up to TM_BPE_STACK_BYTES bytes; longer pieces use a temporary
- * heap buffer proportional to their length.
+ * merging is O(n log n) in the length of a piece. Counting valid UTF-8
+ * allocates nothing for pieces up to TM_BPE_STACK_BYTES bytes; longer pieces
+ * use temporary memory proportional to their length, and invalid UTF-8 is
+ * repaired into a temporary copy.
  *
  * Thread safety: a tm_encoding is immutable once opened and may be shared by
  * any number of threads. A tm_stream belongs to one thread at a time.
@@ -37,8 +38,9 @@ typedef struct tm_stream tm_stream;
  * ordinary text, which is what a meter must do with user content. */
 #define TM_ENCODE_ALLOW_SPECIAL 0x1u
 
-/* Pieces up to this many bytes are merged in stack memory. */
-#define TM_BPE_STACK_BYTES 256
+/* Pieces up to this many bytes are merged in stack memory; counting text
+ * whose pieces are all this short allocates nothing. */
+#define TM_BPE_STACK_BYTES 64
 
 /* Names of the built-in encodings, NULL-terminated. */
 extern const char *const tm_encoding_names[];

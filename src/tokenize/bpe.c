@@ -21,7 +21,7 @@
 
 #include "tokenize/tokenize_int.h"
 
-#define SHORT_PIECE 64
+#define SHORT_PIECE TM_BPE_STACK_BYTES
 
 static inline uint32_t span_rank(const tm_encoding *enc, const uint8_t *p,
                                  uint32_t from, uint32_t to)
@@ -137,6 +137,7 @@ struct bucket {
 };
 
 struct merge_queue {
+    uint32_t recent_rank[2], recent_index[2]; /* last buckets looked up, +1 */
     struct bucket *buckets;
     uint32_t n_buckets, cap_buckets;
     uint32_t *dir;      /* open addressing: rank+1, bucket index+1 pairs */
@@ -148,6 +149,15 @@ struct merge_queue {
 static struct bucket *bucket_for(struct merge_queue *q, uint32_t rank)
 {
     uint32_t i;
+
+    /* Merges alternate between a few ranks: check the last two first. */
+    if (q->recent_rank[0] == rank + 1)
+        return &q->buckets[q->recent_index[0] - 1];
+    if (q->recent_rank[1] == rank + 1)
+        return &q->buckets[q->recent_index[1] - 1];
+    q->recent_rank[1] = q->recent_rank[0];
+    q->recent_index[1] = q->recent_index[0];
+    q->recent_rank[0] = 0;
 
     if (2 * (q->n_buckets + 1) > q->dir_mask + 1) {
         uint32_t nsize = (q->dir_mask + 1) * 2, *nd = calloc((size_t)nsize * 2, 4);
@@ -167,9 +177,13 @@ static struct bucket *bucket_for(struct merge_queue *q, uint32_t rank)
         q->dir_mask = nsize - 1;
     }
     for (i = ((rank + 1) * 0x9e3779b1u) & q->dir_mask; q->dir[2 * i];
-         i = (i + 1) & q->dir_mask)
-        if (q->dir[2 * i] == rank + 1)
+         i = (i + 1) & q->dir_mask) {
+        if (q->dir[2 * i] == rank + 1) {
+            q->recent_rank[0] = rank + 1;
+            q->recent_index[0] = q->dir[2 * i + 1];
             return &q->buckets[q->dir[2 * i + 1] - 1];
+        }
+    }
     if (q->n_buckets == q->cap_buckets) {
         uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
         struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
@@ -181,6 +195,8 @@ static struct bucket *bucket_for(struct merge_queue *q, uint32_t rank)
     memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
     q->dir[2 * i] = rank + 1;
     q->dir[2 * i + 1] = ++q->n_buckets;
+    q->recent_rank[0] = rank + 1;
+    q->recent_index[0] = q->n_buckets;
     return &q->buckets[q->n_buckets - 1];
 }
 
@@ -261,58 +277,96 @@ static void queue_free(struct merge_queue *q)
 
 #define NIL UINT32_MAX
 
+/* A small direct-mapped cache of "token a followed by token b merges into
+ * rank r" for one long piece: long pieces repeat the same pairs, and a
+ * vocabulary lookup of a pair that is not a token costs a cache miss in a
+ * multi-megabyte table. */
+#define PAIR_CACHE 4096
+
+struct pair_cache {
+    uint64_t key[PAIR_CACHE]; /* (a+1) << 32 | (b+1); 0 = empty */
+    uint32_t rank[PAIR_CACHE];
+};
+
+static inline uint32_t pair_rank(const tm_encoding *enc, struct pair_cache *pc,
+                                 const uint8_t *piece, uint32_t from,
+                                 uint32_t mid, uint32_t to, uint32_t a, uint32_t b)
+{
+    uint64_t key = ((uint64_t)(a + 1) << 32) | (b + 1);
+    uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 52) & (PAIR_CACHE - 1);
+    uint32_t r;
+
+    (void)mid;
+    if (pc->key[slot] == key)
+        return pc->rank[slot];
+    r = span_rank(enc, piece, from, to);
+    pc->key[slot] = key;
+    pc->rank[slot] = r;
+    return r;
+}
+
 static void merge_long(const tm_encoding *enc, const uint8_t *piece,
                        uint32_t len, struct tm__emit *e)
 {
     /* Parts are named by their start offset. next[p] is the start of the
      * following part (len for the last), prev[p] the preceding (NIL for the
-     * first); rank[p] is the rank of part p merged with its successor;
-     * alive[p] marks current parts. */
-    uint32_t *next, *prev, *rank, parts = len, p, r;
+     * first); tok[p] is the rank of part p itself and rank[p] the rank of
+     * part p merged with its successor; alive[p] marks current parts. */
+    uint32_t *next, *prev, *rank, *tok, parts = len, p, r;
     uint8_t *alive;
     struct merge_queue q = {0};
+    struct pair_cache *pc;
     void *mem;
 
-    mem = malloc((size_t)len * (3 * sizeof(uint32_t) + 1));
+    mem = malloc((size_t)len * (4 * sizeof(uint32_t) + 1));
+    pc = calloc(1, sizeof(*pc));
     q.dir = calloc(2 * 64, sizeof(uint32_t));
     q.dir_mask = 63;
-    if (mem == NULL || q.dir == NULL) {
+    if (mem == NULL || q.dir == NULL || pc == NULL) {
         free(mem);
         free(q.dir);
+        free(pc);
         e->rc = e->rc ? e->rc : TM_ENOMEM;
         return;
     }
     next = mem;
     prev = next + len;
     rank = prev + len;
-    alive = (uint8_t *)(rank + len);
+    tok = rank + len;
+    alive = (uint8_t *)(tok + len);
 
+    for (uint32_t i = 0; i < len; i++)
+        tok[i] = enc->byte_rank[piece[i]];
     for (uint32_t i = 0; i < len; i++) {
         next[i] = i + 1;
         prev[i] = i == 0 ? NIL : i - 1;
         alive[i] = 1;
-        rank[i] = i + 1 < len ? span_rank(enc, piece, i, i + 2) : TM_RANK_NONE;
+        rank[i] = i + 1 < len
+                      ? pair_rank(enc, pc, piece, i, i + 1, i + 2, tok[i], tok[i + 1])
+                      : TM_RANK_NONE;
         if (rank[i] != TM_RANK_NONE)
             queue_push(&q, rank[i], i);
     }
     while (q.rc == 0 && queue_pop(&q, &r, &p)) {
-        uint32_t s;
+        uint32_t s, n;
         if (!alive[p] || rank[p] != r)
             continue; /* stale */
-        /* Merge p with its successor s. */
+        /* Merge p with its successor s: part p is now token r. */
         s = next[p];
         alive[s] = 0;
-        next[p] = next[s];
-        if (next[s] < len)
-            prev[next[s]] = p;
+        n = next[s];
+        next[p] = n;
+        if (n < len)
+            prev[n] = p;
         parts--;
-        rank[p] = next[p] < len ? span_rank(enc, piece, p, next[next[p]])
-                                : TM_RANK_NONE;
+        tok[p] = r;
+        rank[p] = n < len ? pair_rank(enc, pc, piece, p, n, next[n], r, tok[n])
+                          : TM_RANK_NONE;
         if (rank[p] != TM_RANK_NONE)
             queue_push(&q, rank[p], p);
         if (prev[p] != NIL) {
             uint32_t o = prev[p];
-            rank[o] = span_rank(enc, piece, o, next[p]);
+            rank[o] = pair_rank(enc, pc, piece, o, p, n, tok[o], r);
             if (rank[o] != TM_RANK_NONE)
                 queue_push(&q, rank[o], o);
         }
@@ -323,9 +377,10 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
         e->count += parts;
     } else {
         for (p = 0; p < len; p = next[p])
-            tm__emit(e, span_rank(enc, piece, p, next[p]));
+            tm__emit(e, tok[p]);
     }
     queue_free(&q);
+    free(pc);
     free(mem);
 }
 

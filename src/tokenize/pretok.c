@@ -67,21 +67,38 @@ static const uint8_t group_flags[8] = {
     [TM_UCD_N] = F_N,
 };
 
-static uint8_t ascii_flags[128];
-static bool ascii_ready;
+/* Flags of the ASCII characters, the hot path, as a constant table:
+ * letters are Lu/Ll, digits Nd, and TAB..CR plus SPACE are White_Space
+ * (Unicode PropList.txt); no other ASCII character is L, N or M.
+ * tm__pretok_selfcheck compares it with the generated tables. */
+#define AF(c)                                                               \
+    ((c) >= 'A' && (c) <= 'Z'   ? F_L | F_UP                                \
+     : (c) >= 'a' && (c) <= 'z' ? F_L | F_LOW                               \
+     : (c) >= '0' && (c) <= '9' ? F_N                                       \
+     : (c) == '\n' || (c) == '\r' ? F_WS | F_CRLF                           \
+     : (c) == ' ' || ((c) >= 9 && (c) <= 13) ? F_WS                         \
+                                             : 0)
+#define AF4(c) AF(c), AF(c + 1), AF(c + 2), AF(c + 3)
+#define AF16(c) AF4(c), AF4(c + 4), AF4(c + 8), AF4(c + 12)
+#define AF64(c) AF16(c), AF16(c + 16), AF16(c + 32), AF16(c + 48)
+static const uint8_t ascii_flags[128] = {AF64(0), AF64(64)};
 
-static void init_ascii(void)
+static uint8_t flags_of(uint32_t cp)
 {
-    for (uint32_t c = 0; c < 128; c++) {
-        uint8_t cls = tm__ucd_class(c);
-        uint8_t f = group_flags[cls & TM_UCD_GROUP_MASK];
-        if (cls & TM_UCD_WS)
-            f |= F_WS;
-        if (c == '\r' || c == '\n')
-            f |= F_CRLF;
-        ascii_flags[c] = f;
-    }
-    ascii_ready = true;
+    uint8_t cls = tm__ucd_class(cp), f = group_flags[cls & TM_UCD_GROUP_MASK];
+    if (cls & TM_UCD_WS)
+        f |= F_WS;
+    if (cp == '\r' || cp == '\n')
+        f |= F_CRLF;
+    return f;
+}
+
+bool tm__pretok_selfcheck(void)
+{
+    for (uint32_t c = 0; c < 128; c++)
+        if (ascii_flags[c] != flags_of(c))
+            return false;
+    return true;
 }
 
 struct scan {
@@ -101,7 +118,6 @@ static inline struct ch ch_at(struct scan *sc, size_t i)
 {
     struct ch c;
     const uint8_t *p;
-    uint8_t cls;
 
     if (i >= sc->len) {
         sc->hit_end = true;
@@ -129,10 +145,7 @@ static inline struct ch ch_at(struct scan *sc, size_t i)
                ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
         c.n = 4;
     }
-    cls = tm__ucd_class(c.cp);
-    c.f = group_flags[cls & TM_UCD_GROUP_MASK];
-    if (cls & TM_UCD_WS)
-        c.f |= F_WS;
+    c.f = flags_of(c.cp);
     return c;
 }
 
@@ -382,9 +395,6 @@ size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
                         size_t pos, bool final, size_t *ends, size_t max)
 {
     size_t count = 0;
-
-    if (!ascii_ready)
-        init_ascii();
     switch (pattern) {
     case TM_PAT_R50K:
         PRETOK_LOOP(next_r50k);

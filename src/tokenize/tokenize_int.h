@@ -186,6 +186,10 @@ size_t tm__pretok_next(int pattern, const uint8_t *text, size_t len,
 size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
                         size_t pos, bool final, size_t *ends, size_t max);
 
+/* True when pretok.c's constant ASCII table agrees with the generated
+ * Unicode tables (for the unit tests). */
+bool tm__pretok_selfcheck(void);
+
 /* ---- byte-pair merge (bpe.c) ---- */
 
 /* Merge one piece (not itself a token) and emit its ids. */
