@@ -105,6 +105,13 @@ int tm_encoding_encode_append(const tm_encoding *enc, const char *text,
 /* Free the ids of a tm_tokens and reset it to empty. Accepts NULL. */
 void tm_tokens_free(struct tm_tokens *tokens);
 
+/* Append ids[0..n) to *tokens, growing it; TM_ENOMEM leaves it unchanged. */
+int tm_tokens_append(struct tm_tokens *tokens, const tm_token *ids, size_t n);
+
+/* A tm_token_sink (below) that appends to the struct tm_tokens given as
+ * its ctx: collects a stream's ids. */
+int tm_tokens_sink(void *tokens, const tm_token *ids, size_t n);
+
 /*
  * Decode ids into the caller's buffer out[0..cap). OUT: *n_bytes, the
  * number of bytes the ids decode to. Returns TM_ENOSPC when cap is too small
@@ -138,6 +145,10 @@ int tm_stream_feed(tm_stream *st, const char *data, size_t len);
 /* Flush what is left; OUT: *count, the total number of tokens. */
 int tm_stream_finish(tm_stream *st, uint64_t *count);
 void tm_stream_free(tm_stream *st);
+
+/* The length of the longest prefix of s[0..len) made of whole, valid UTF-8
+ * characters (no overlongs, surrogates or values above U+10FFFF). */
+size_t tm_utf8_valid_prefix(const char *s, size_t len);
 
 /*
  * The encoding an OpenAI model name uses ("gpt-4o-mini" -> "o200k_base"),

@@ -61,35 +61,28 @@ static int stream_input(const char *cmd, const char *name, int fd, tm_stream *st
     }
 }
 
-/* Write s as a JSON string (invalid UTF-8 bytes become U+FFFD). */
+/* Write s as a JSON string; each byte that is not part of valid UTF-8
+ * becomes U+FFFD, so the output is always valid UTF-8 JSON. */
 static void json_string(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
 
     fputc('"', f);
-    while (*p) {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            fprintf(f, "\\%c", c);
-            p++;
-        } else if (c < 0x20) {
-            fprintf(f, "\\u%04x", c);
-            p++;
-        } else if (c < 0x80) {
-            fputc(c, f);
-            p++;
-        } else {
-            int n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-            bool ok = n > 0;
-            for (int k = 1; ok && k < n; k++)
-                ok = (p[k] & 0xC0) == 0x80;
-            if (ok) {
-                fwrite(p, 1, (size_t)n, f);
-                p += n;
-            } else {
-                fputs("\\ufffd", f);
-                p++;
-            }
+    while (i < len) {
+        size_t valid = tm_utf8_valid_prefix(s + i, len - i);
+        for (size_t k = i; k < i + valid; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c < 0x20)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+        i += valid;
+        if (i < len) {
+            fputs("\\ufffd", f);
+            i++;
         }
     }
     fputc('"', f);

@@ -33,23 +33,10 @@ void tm__emit_slow(struct tm__emit *e, tm_token id)
         if (e->count <= e->cap)
             e->ids[e->count - 1] = id;
         break;
-    case TM_EMIT_GROW: {
-        struct tm_tokens *t = e->grow;
-        if (e->rc)
-            break;
-        if (t->len == t->cap) {
-            size_t ncap = t->cap ? t->cap * 2 : 256;
-            tm_token *n = realloc(t->ids, ncap * sizeof(*n));
-            if (n == NULL) {
-                e->rc = TM_ENOMEM;
-                break;
-            }
-            t->ids = n;
-            t->cap = ncap;
-        }
-        t->ids[t->len++] = id;
+    case TM_EMIT_GROW:
+        if (e->rc == 0)
+            e->rc = tm_tokens_append(e->grow, &id, 1);
         break;
-    }
     case TM_EMIT_SINK:
         e->sink_buf[e->sink_len++] = id;
         if (e->sink_len == TM_SINK_BATCH)
@@ -189,6 +176,32 @@ int tm_encoding_encode_append(const tm_encoding *enc, const char *text,
     if (rc)
         out->len = before;
     return rc;
+}
+
+int tm_tokens_append(struct tm_tokens *t, const tm_token *ids, size_t n)
+{
+    if (t->cap - t->len < n) {
+        size_t ncap = t->cap ? t->cap : 256;
+        tm_token *nb;
+        while (ncap - t->len < n) {
+            if (ncap > SIZE_MAX / 2 / sizeof(*nb))
+                return TM_ENOMEM;
+            ncap *= 2;
+        }
+        nb = realloc(t->ids, ncap * sizeof(*nb));
+        if (nb == NULL)
+            return TM_ENOMEM;
+        t->ids = nb;
+        t->cap = ncap;
+    }
+    memcpy(t->ids + t->len, ids, n * sizeof(*ids));
+    t->len += n;
+    return TM_OK;
+}
+
+int tm_tokens_sink(void *tokens, const tm_token *ids, size_t n)
+{
+    return tm_tokens_append(tokens, ids, n);
 }
 
 void tm_tokens_free(struct tm_tokens *tokens)

@@ -236,6 +236,35 @@ static size_t whitespace(struct scan *sc, size_t i, bool newline_alt)
     return j - i;              /* \s+ */
 }
 
+/* ASCII fast path for a word: an optional one-byte prefix (any ASCII
+ * character the pattern allows there, given as a flag test) and a run of
+ * ASCII letters. Returns the end of the letters, or 0 when the general
+ * scanner must decide (no ASCII letter there, or the run touches a
+ * non-ASCII byte or the end of the text, where the answer can depend on
+ * what follows). *upper_end receives the end of the leading uppercase run.
+ */
+static inline size_t ascii_word(const struct scan *sc, size_t i, bool prefix_ok,
+                                size_t *letters_start, size_t *upper_end)
+{
+    const uint8_t *s = sc->s;
+    size_t j = i, k;
+
+    if (j < sc->len && s[j] < 0x80 && !(ascii_flags[s[j]] & F_L) && prefix_ok)
+        j++;
+    if (j >= sc->len || s[j] >= 0x80 || !(ascii_flags[s[j]] & F_L))
+        return 0;
+    *letters_start = j;
+    k = j;
+    while (k < sc->len && s[k] < 0x80 && (ascii_flags[s[k]] & F_UP))
+        k++;
+    *upper_end = k;
+    while (k < sc->len && s[k] < 0x80 && (ascii_flags[s[k]] & F_L))
+        k++;
+    if (k >= sc->len || s[k] >= 0x80)
+        return 0;
+    return k;
+}
+
 static size_t next_r50k(struct scan *sc, size_t i)
 {
     struct ch c = ch_at(sc, i);
@@ -270,6 +299,11 @@ static size_t next_cl100k(struct scan *sc, size_t i)
 
     if (c.cp == '\'' && (n = contraction(sc, i, true)) != 0)
         return n;
+    if (c.n == 1) {
+        size_t start, upper, end = ascii_word(sc, i, IS_PREFIX(c.f), &start, &upper);
+        if (end)
+            return end - i;
+    }
     /* [^\r\n\p{L}\p{N}]?\p{L}+ */
     if (c.f & F_L)
         return run_end(sc, i, F_L) - i;
@@ -337,6 +371,25 @@ static size_t next_o200k(struct scan *sc, size_t i)
 {
     struct ch c = ch_at(sc, i);
     size_t end, j;
+
+    if (c.n == 1) {
+        /* ASCII: U*L+ is the uppercase run then the lowercase run; with no
+         * lowercase after the uppercase run, U+L* takes the uppercase run. */
+        size_t start, upper;
+        end = ascii_word(sc, i, IS_PREFIX(c.f), &start, &upper);
+        if (end) {
+            if (end > upper) {
+                /* the lowercase run must follow the uppercase run directly */
+                size_t k = upper;
+                while (k < end && (ascii_flags[sc->s[k]] & F_LOW))
+                    k++;
+                end = k;
+            }
+            if (sc->s[end] == '\'')
+                end += contraction(sc, end, true);
+            return end - i;
+        }
+    }
 
     for (int alt = 1; alt <= 2; alt++) {
         bool lower_first = alt == 1;

@@ -8,7 +8,8 @@
  * special tokens allowed, a tail that could be the start of one. Memory is
  * the largest slice fed at once (capped at FEED_SLICE) plus that pending
  * text. A piece still pending is retried only once the buffer has grown by
- * as much again, so even one enormous piece costs linear time overall.
+ * as much again, so even one enormous piece fed in tiny chunks costs linear
+ * time overall.
  */
 #include <stdlib.h>
 
@@ -116,8 +117,10 @@ static void process(tm_stream *st, bool final)
     st->start += tm__encode_ordinary(enc, st->buf + st->start, limit - st->start,
                                      final, &st->emit);
     if (!final) {
+        /* Rescan a pending piece only once the buffer has grown by as much
+         * as is pending: each byte is rescanned O(1) times on average. */
         size_t pending = st->len - st->start;
-        st->retry_at = st->len + (pending > FEED_SLICE ? pending : 0);
+        st->retry_at = st->len + (pending > 64 ? pending : 0);
     }
 }
 

@@ -38,6 +38,19 @@ struct tm__slot {
     uint32_t rank_plus1;
 };
 
+/* The hot table: a direct-mapped copy of the most frequent short tokens
+ * (lowest ranks win a slot), keyed by their bytes inline, so the common
+ * lookups touch one cache-resident entry instead of probing the large
+ * table and then the token bytes. Built at load; read-only after. */
+#define TM_HOT_BITS 14
+#define TM_HOT_MAX_LEN 16
+
+struct tm__hot {
+    uint64_t k0, k1;  /* the token's bytes, see hot_key */
+    uint32_t rank;
+    uint32_t len;     /* 0 = empty */
+};
+
 struct tm__special {
     const char *text;
     uint32_t len;
@@ -55,6 +68,7 @@ struct tm_encoding {
     const struct tm__slot *table;
     uint32_t table_mask;
     uint32_t byte_rank[256];  /* rank of each single byte */
+    struct tm__hot *hot;      /* 1 << TM_HOT_BITS entries, heap */
 
     uint32_t n_special;
     struct tm__special *specials;   /* heap, sorted by id */
@@ -88,7 +102,30 @@ static inline bool tm__bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return true;
 }
 
-/* The rank of the byte string s[0..n), or TM_RANK_NONE. */
+/* Key of a string of at most TM_HOT_MAX_LEN bytes: for a given length the
+ * pair (k0, k1) determines the bytes, and only bytes inside s are read. */
+static inline void tm__hot_key(const uint8_t *s, size_t n, uint64_t *k0,
+                               uint64_t *k1)
+{
+    if (n >= 8) {
+        *k0 = tm__core_load64(s);
+        *k1 = tm__core_load64(s + n - 8);
+    } else if (n >= 4) {
+        *k0 = (uint64_t)tm__core_load32(s) | ((uint64_t)tm__core_load32(s + n - 4) << 32);
+        *k1 = 0;
+    } else {
+        *k0 = (uint64_t)s[0] | ((uint64_t)s[n / 2] << 8) | ((uint64_t)s[n - 1] << 16);
+        *k1 = 0;
+    }
+}
+
+static inline uint32_t tm__hot_slot(uint64_t k0, uint64_t k1, size_t n)
+{
+    uint64_t h = (k0 * 0x9e3779b97f4a7c15ull) ^ (k1 * 0xc2b2ae3d27d4eb4full) ^ n;
+    return (uint32_t)((h * 0xff51afd7ed558ccdull) >> (64 - TM_HOT_BITS));
+}
+
+/* The rank of the byte string s[0..n) (n >= 1), or TM_RANK_NONE. */
 static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
                                       size_t n)
 {
@@ -99,6 +136,14 @@ static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
         return enc->byte_rank[s[0]];
     if (n > enc->max_token_len)
         return TM_RANK_NONE;
+    if (n <= TM_HOT_MAX_LEN) {
+        uint64_t k0, k1;
+        const struct tm__hot *e;
+        tm__hot_key(s, n, &k0, &k1);
+        e = &enc->hot[tm__hot_slot(k0, k1, n)];
+        if (e->len == n && e->k0 == k0 && e->k1 == k1)
+            return e->rank;
+    }
     h = tm__core_hash64(s, n);
     tag = (uint32_t)(h >> 32);
     for (i = (uint32_t)h & enc->table_mask;; i = (i + 1) & enc->table_mask) {
@@ -219,6 +264,9 @@ struct tm__builtin {
                      void *ctx);
 };
 const struct tm__builtin *tm__builtin_find(const char *name);
+
+/* The checksum stored at offset 96 of a .tmv image of len >= 128 bytes. */
+uint64_t tm__vocab_checksum(const uint8_t *img, size_t len);
 
 int tm__vocab_load_file(tm_encoding *enc, const char *path, const char *base,
                         struct tm_error *err);

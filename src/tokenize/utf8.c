@@ -142,3 +142,8 @@ size_t tm__utf8_fixer_end(struct tm__utf8_fixer *f, uint8_t *out)
     memcpy(out, replacement, 3);
     return 3;
 }
+
+size_t tm_utf8_valid_prefix(const char *s, size_t len)
+{
+    return tm__utf8_valid_prefix((const uint8_t *)s, len);
+}

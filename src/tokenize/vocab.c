@@ -13,7 +13,7 @@
  *   24     4     n_special
  *   28     4     table_size: slots in the token hash table (power of two)
  *   32     4     max_token_len: longest ordinary token in bytes
- *   36     4     reserved (0)
+ *   36     4     reserved (must be 0)
  *   40     8     offsets_off: n_ranks+1 u32 offsets into the bytes section
  *   48     8     bytes_off
  *   56     8     bytes_len
@@ -24,8 +24,9 @@
  *                zero padding to 4}
  *   80     8     special_len
  *   88     8     file_size
- *   96     8     checksum: tm__core_hash64 of bytes [128, file_size)
- *   104    24    encoding name, NUL-padded
+ *   96     8     checksum: tm__vocab_checksum, covering the whole file
+ *                (this field read as zero)
+ *   104    24    encoding name, NUL-padded (every byte after the name 0)
  *
  * An id with no bytes (a gap in the ranks) has equal offsets. Loading maps
  * the file read-only and checks every field and index before use, so a
@@ -204,6 +205,16 @@ int tm__special_find(const tm_encoding *enc, const uint8_t *text, size_t len,
 
 /* ---- loading a .tmv image ---- */
 
+uint64_t tm__vocab_checksum(const uint8_t *img, size_t len)
+{
+    uint8_t header[TMV_HEADER];
+
+    memcpy(header, img, TMV_HEADER);
+    memset(header + 96, 0, 8);
+    return tm__core_mix64(tm__core_hash64(header, TMV_HEADER) ^ 0x5bd1e9955bd1e995ull,
+                          tm__core_hash64(img + TMV_HEADER, len - TMV_HEADER) | 1);
+}
+
 static int bad(struct tm_error *err, const char *what, const char *why)
 {
     return tm_error_set(err, TM_EFORMAT, "%s: not a valid tokenmeter vocabulary: %s",
@@ -254,8 +265,10 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
 
     if (file_size != len)
         return bad(err, what, "file size does not match its header (truncated?)");
-    if (tm__core_hash64(p + TMV_HEADER, len - TMV_HEADER) != checksum)
+    if (tm__vocab_checksum(p, len) != checksum)
         return bad(err, what, "checksum mismatch (corrupt file)");
+    if (tm__core_load32(p + 36) != 0)
+        return bad(err, what, "reserved header field is not zero");
     if (enc->pattern < TM_PAT_R50K || enc->pattern > TM_PAT_O200K)
         return bad(err, what, "unknown split pattern");
     if (enc->n_ranks == 0 || enc->n_ranks > MAX_IDS || enc->n_vocab > MAX_IDS ||
@@ -278,6 +291,9 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     enc->name[sizeof(enc->name) - 1] = '\0';
     if (enc->name[0] == '\0' || memchr(p + 104, '\0', 24) == NULL)
         return bad(err, what, "missing encoding name");
+    for (size_t k = strlen(enc->name); k < 24; k++)
+        if (p[104 + k] != 0)
+            return bad(err, what, "encoding name is not NUL-padded");
 
     enc->offsets = (const uint32_t *)(p + offsets_off);
     enc->bytes = p + bytes_off;
@@ -359,11 +375,30 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
                                 "vocabulary needs all 256", what, b);
         enc->byte_rank[b] = found;
     }
+    enc->hot = calloc((size_t)1 << TM_HOT_BITS, sizeof(*enc->hot));
+    if (enc->hot == NULL)
+        return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
+    for (uint32_t r = 0; r < enc->n_ranks; r++) {
+        uint32_t n = enc->offsets[r + 1] - enc->offsets[r];
+        uint64_t k0, k1;
+        struct tm__hot *e;
+        if (n < 2 || n > TM_HOT_MAX_LEN)
+            continue;
+        tm__hot_key(enc->bytes + enc->offsets[r], n, &k0, &k1);
+        e = &enc->hot[tm__hot_slot(k0, k1, n)];
+        if (e->len == 0) {
+            e->k0 = k0;
+            e->k1 = k1;
+            e->rank = r;
+            e->len = n;
+        }
+    }
     return special_index(enc, err, what);
 }
 
 void tm__vocab_release(tm_encoding *enc)
 {
+    free(enc->hot);
     free(enc->specials);
     free(enc->special_table);
     if (enc->map)
@@ -518,7 +553,7 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     put64(img + 80, special_len);
     put64(img + 88, size);
     memcpy(img + 104, name, strlen(name));
-    put64(img + 96, tm__core_hash64(img + TMV_HEADER, size - TMV_HEADER));
+    put64(img + 96, tm__vocab_checksum(img, size));
     *out = img;
     *out_len = size;
     (void)n_tokens;
@@ -768,6 +803,7 @@ int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
         tm_encoding probe;
         memset(&probe, 0, sizeof(probe));
         rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
+        free(probe.hot);
         free(probe.specials);
         free(probe.special_table);
         if (rc) {

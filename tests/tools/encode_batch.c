@@ -15,24 +15,6 @@
 
 #include "tokenmeter/tokenize.h"
 
-static int sink(void *ctx, const tm_token *ids, size_t n)
-{
-    struct tm_tokens *t = ctx;
-    if (t->cap - t->len < n) {
-        size_t ncap = t->cap ? t->cap : 1024;
-        tm_token *nb;
-        while (ncap - t->len < n)
-            ncap *= 2;
-        nb = realloc(t->ids, ncap * sizeof(*nb));
-        if (nb == NULL)
-            return TM_ENOMEM;
-        t->ids = nb;
-        t->cap = ncap;
-    }
-    memcpy(t->ids + t->len, ids, n * sizeof(*ids));
-    t->len += n;
-    return 0;
-}
 
 static int put_u32(FILE *f, uint32_t v)
 {
@@ -108,7 +90,7 @@ int main(int argc, char **argv)
         }
         toks.len = 0;
         if (stream_chunk) {
-            tm_stream *st = tm_stream_new(enc, flags, sink, &toks, &err);
+            tm_stream *st = tm_stream_new(enc, flags, tm_tokens_sink, &toks, &err);
             uint64_t count = 0;
             rc = st ? 0 : 1;
             for (size_t o = 0; rc == 0 && o < len; o += stream_chunk)
