@@ -6,7 +6,7 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build/asan
-FUZZ_BUILD ?= build/fuzz
+FUZZ_BUILD ?= build/libfuzzer
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 

@@ -32,14 +32,14 @@ static inline uint32_t span_rank(const tm_encoding *enc, const uint8_t *p,
 static void merge_short(const tm_encoding *enc, const uint8_t *piece,
                         uint32_t len, struct tm__emit *e)
 {
-    uint32_t start[SHORT_PIECE + 1];
-    uint32_t rank[SHORT_PIECE];
-    uint32_t m = len; /* parts; start[m] == len is the sentinel */
+    uint8_t start[SHORT_PIECE + 1]; /* part offsets; start[m] == len */
+    uint32_t rank[SHORT_PIECE];     /* rank[i]: parts i and i+1 merged */
+    uint32_t m = len;
 
     for (uint32_t i = 0; i <= len; i++)
-        start[i] = i;
+        start[i] = (uint8_t)i;
     for (uint32_t i = 0; i + 1 < len; i++)
-        rank[i] = span_rank(enc, piece, i, i + 2);
+        rank[i] = enc->pair_rank[piece[i] | (piece[i + 1] << 8)];
     for (;;) {
         uint32_t best = TM_RANK_NONE, j = 0;
         for (uint32_t i = 0; i + 1 < m; i++) {
@@ -50,11 +50,13 @@ static void merge_short(const tm_encoding *enc, const uint8_t *piece,
         }
         if (best == TM_RANK_NONE)
             break;
-        /* Merge parts j and j+1. */
-        memmove(&start[j + 1], &start[j + 2], (m - j - 1) * sizeof(start[0]));
-        if (j + 3 <= m)
-            memmove(&rank[j + 1], &rank[j + 2], (m - j - 3) * sizeof(rank[0]));
+        /* Merge parts j and j+1: drop start[j+1] and rank[j+1]. */
         m--;
+        for (uint32_t i = j + 1; i < m; i++)
+            start[i] = start[i + 1];
+        for (uint32_t i = j + 1; i + 1 < m; i++)
+            rank[i] = rank[i + 1];
+        start[m] = (uint8_t)len;
         rank[j] = j + 1 < m ? span_rank(enc, piece, start[j], start[j + 2])
                             : TM_RANK_NONE;
         if (j > 0)
@@ -305,70 +307,67 @@ static inline uint32_t pair_rank(const tm_encoding *enc, struct pair_cache *pc,
     return r;
 }
 
+/* One part of a long piece, named by its start offset. Kept together so a
+ * merge, which touches a part and its neighbours, touches few cache lines. */
+struct part {
+    uint32_t next; /* start of the following part (len for the last); 0 = merged away */
+    uint32_t prev; /* start of the preceding part, NIL for the first */
+    uint32_t tok;  /* the part's own rank */
+    uint32_t rank; /* rank of this part merged with the next, or TM_RANK_NONE */
+};
+
 static void merge_long(const tm_encoding *enc, const uint8_t *piece,
                        uint32_t len, struct tm__emit *e)
 {
-    /* Parts are named by their start offset. next[p] is the start of the
-     * following part (len for the last), prev[p] the preceding (NIL for the
-     * first); tok[p] is the rank of part p itself and rank[p] the rank of
-     * part p merged with its successor; alive[p] marks current parts. */
-    uint32_t *next, *prev, *rank, *tok, parts = len, p, r;
-    uint8_t *alive;
+    struct part *pt;
+    uint32_t parts = len, p, r;
     struct merge_queue q = {0};
     struct pair_cache *pc;
-    void *mem;
 
-    mem = malloc((size_t)len * (4 * sizeof(uint32_t) + 1));
+    pt = malloc((size_t)len * sizeof(*pt));
     pc = calloc(1, sizeof(*pc));
     q.dir = calloc(2 * 64, sizeof(uint32_t));
     q.dir_mask = 63;
-    if (mem == NULL || q.dir == NULL || pc == NULL) {
-        free(mem);
+    if (pt == NULL || q.dir == NULL || pc == NULL) {
+        free(pt);
         free(q.dir);
         free(pc);
         e->rc = e->rc ? e->rc : TM_ENOMEM;
         return;
     }
-    next = mem;
-    prev = next + len;
-    rank = prev + len;
-    tok = rank + len;
-    alive = (uint8_t *)(tok + len);
-
-    for (uint32_t i = 0; i < len; i++)
-        tok[i] = enc->byte_rank[piece[i]];
     for (uint32_t i = 0; i < len; i++) {
-        next[i] = i + 1;
-        prev[i] = i == 0 ? NIL : i - 1;
-        alive[i] = 1;
-        rank[i] = i + 1 < len
-                      ? pair_rank(enc, pc, piece, i, i + 1, i + 2, tok[i], tok[i + 1])
-                      : TM_RANK_NONE;
-        if (rank[i] != TM_RANK_NONE)
-            queue_push(&q, rank[i], i);
+        pt[i].next = i + 1;
+        pt[i].prev = i == 0 ? NIL : i - 1;
+        pt[i].tok = enc->byte_rank[piece[i]];
     }
+    for (uint32_t i = 0; i + 1 < len; i++) {
+        pt[i].rank = enc->pair_rank[piece[i] | (piece[i + 1] << 8)];
+        if (pt[i].rank != TM_RANK_NONE)
+            queue_push(&q, pt[i].rank, i);
+    }
+    pt[len - 1].rank = TM_RANK_NONE;
     while (q.rc == 0 && queue_pop(&q, &r, &p)) {
         uint32_t s, n;
-        if (!alive[p] || rank[p] != r)
+        if (pt[p].next == 0 || pt[p].rank != r)
             continue; /* stale */
         /* Merge p with its successor s: part p is now token r. */
-        s = next[p];
-        alive[s] = 0;
-        n = next[s];
-        next[p] = n;
+        s = pt[p].next;
+        n = pt[s].next;
+        pt[s].next = 0;
+        pt[p].next = n;
         if (n < len)
-            prev[n] = p;
+            pt[n].prev = p;
         parts--;
-        tok[p] = r;
-        rank[p] = n < len ? pair_rank(enc, pc, piece, p, n, next[n], r, tok[n])
-                          : TM_RANK_NONE;
-        if (rank[p] != TM_RANK_NONE)
-            queue_push(&q, rank[p], p);
-        if (prev[p] != NIL) {
-            uint32_t o = prev[p];
-            rank[o] = pair_rank(enc, pc, piece, o, p, n, tok[o], r);
-            if (rank[o] != TM_RANK_NONE)
-                queue_push(&q, rank[o], o);
+        pt[p].tok = r;
+        pt[p].rank = n < len ? pair_rank(enc, pc, piece, p, n, pt[n].next, r, pt[n].tok)
+                             : TM_RANK_NONE;
+        if (pt[p].rank != TM_RANK_NONE)
+            queue_push(&q, pt[p].rank, p);
+        if (pt[p].prev != NIL) {
+            uint32_t o = pt[p].prev;
+            pt[o].rank = pair_rank(enc, pc, piece, o, p, n, pt[o].tok, r);
+            if (pt[o].rank != TM_RANK_NONE)
+                queue_push(&q, pt[o].rank, o);
         }
     }
     if (q.rc) {
@@ -376,12 +375,59 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     } else if (e->mode == TM_EMIT_COUNT) {
         e->count += parts;
     } else {
-        for (p = 0; p < len; p = next[p])
-            tm__emit(e, tok[p]);
+        for (p = 0; p < len; p = pt[p].next)
+            tm__emit(e, pt[p].tok);
     }
     queue_free(&q);
     free(pc);
-    free(mem);
+    free(pt);
+}
+
+/* Merge a short piece through the memo: a hit emits the remembered
+ * result; a miss merges, emits and remembers. */
+static void merge_memo(const tm_encoding *enc, const uint8_t *piece, uint32_t len,
+                       struct tm__emit *e)
+{
+    struct tm__memo_entry *m =
+        &e->memo->slot[tm__core_hash64(piece, len) & (TM_MEMO_SLOTS - 1)];
+    bool counting = e->mode == TM_EMIT_COUNT;
+
+    if (m->len == len && memcmp(m->text, piece, len) == 0 &&
+        (counting || m->has_ids)) {
+        if (counting) {
+            e->count += m->count;
+        } else {
+            for (uint32_t i = 0; i < m->count; i++)
+                tm__emit(e, m->ids[i]);
+        }
+        return;
+    }
+    {
+        /* Merge into a local buffer, then emit and remember. */
+        tm_token ids[SHORT_PIECE];
+        struct tm__emit local;
+        local.mode = counting ? TM_EMIT_COUNT : TM_EMIT_FIXED;
+        local.memo = NULL;
+        local.rc = 0;
+        local.count = 0;
+        local.ids = ids;
+        local.cap = SHORT_PIECE;
+        merge_short(enc, piece, len, &local);
+        if (counting) {
+            e->count += local.count;
+        } else {
+            for (uint64_t i = 0; i < local.count; i++)
+                tm__emit(e, ids[i]);
+        }
+        if (local.count <= TM_MEMO_IDS || counting) {
+            memcpy(m->text, piece, len);
+            m->len = (uint8_t)len;
+            m->count = (uint8_t)local.count;
+            m->has_ids = !counting && local.count <= TM_MEMO_IDS;
+            if (m->has_ids)
+                memcpy(m->ids, ids, local.count * sizeof(ids[0]));
+        }
+    }
 }
 
 void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
@@ -391,7 +437,9 @@ void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
         e->rc = e->rc ? e->rc : TM_ELIMIT;
         return;
     }
-    if (len <= SHORT_PIECE)
+    if (e->memo && len <= TM_MEMO_BYTES)
+        merge_memo(enc, piece, (uint32_t)len, e);
+    else if (len <= SHORT_PIECE)
         merge_short(enc, piece, (uint32_t)len, e);
     else
         merge_long(enc, piece, (uint32_t)len, e);

@@ -60,22 +60,46 @@ int tm__emit_flush(struct tm__emit *e)
 
 /* ---- encoding ---- */
 
+/* Pieces per batch. The scanner fills a batch, then every piece's table
+ * slot is prefetched before any is looked up, so the cache misses of a
+ * batch overlap instead of following one another. */
+#define BATCH 128
+
 size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
                            size_t len, bool final, struct tm__emit *e)
 {
-    size_t ends[256], pos = 0;
+    size_t ends[BATCH], pos = 0;
+    uint64_t keys[BATCH], hashes[BATCH];
 
     while (pos < len) {
-        size_t n = tm__pretok_batch(enc->pattern, text, len, pos, final, ends, 256);
+        size_t n = tm__pretok_batch(enc->pattern, text, len, pos, final, ends, BATCH);
+        size_t start = pos;
+
         for (size_t k = 0; k < n; k++) {
-            uint32_t r = tm__vocab_rank(enc, text + pos, ends[k] - pos);
+            size_t plen = ends[k] - start;
+            if (plen > 1 && plen <= enc->max_token_len) {
+                keys[k] = tm__token_key(text + start, plen, &hashes[k]);
+                __builtin_prefetch(&enc->table[hashes[k] & enc->table_mask]);
+            }
+            start = ends[k];
+        }
+        for (size_t k = 0; k < n; k++) {
+            size_t plen = ends[k] - pos;
+            uint32_t r;
+            if (plen == 1)
+                r = enc->byte_rank[text[pos]];
+            else if (plen > enc->max_token_len)
+                r = TM_RANK_NONE;
+            else
+                r = tm__table_find(enc->table, enc->table_mask, enc->offsets,
+                                   enc->bytes, text + pos, plen, keys[k], hashes[k]);
             if (r != TM_RANK_NONE)
                 tm__emit(e, r);
             else
-                tm__bpe_piece(enc, text + pos, ends[k] - pos, e);
+                tm__bpe_piece(enc, text + pos, plen, e);
             pos = ends[k];
         }
-        if (n < 256)
+        if (n < BATCH)
             break;
     }
     return pos;
@@ -100,18 +124,20 @@ static void encode_valid(const tm_encoding *enc, const uint8_t *text, size_t len
     tm__encode_ordinary(enc, text + from, len - from, true, e);
 }
 
+/* Texts at least this long get a memo of merged pieces. It is the only
+ * allocation counting valid UTF-8 makes, small next to the text it serves;
+ * without memory it is skipped. */
+#define MEMO_MIN_TEXT (64u << 10)
+
 /* Encode any bytes: sanitize a copy only when the text is not valid UTF-8. */
 static int encode_bytes(const tm_encoding *enc, const char *text, size_t len,
                         unsigned flags, struct tm__emit *e)
 {
     const uint8_t *s = (const uint8_t *)text;
-    size_t valid = tm__utf8_valid_prefix(s, len);
+    uint8_t *fixed = NULL;
 
-    if (valid == len) {
-        encode_valid(enc, s, len, flags, e);
-    } else {
+    if (tm__utf8_valid_prefix(s, len) != len) {
         struct tm__utf8_fixer fx;
-        uint8_t *fixed;
         size_t n;
 
         if (len > (SIZE_MAX - 16) / 3)
@@ -122,9 +148,14 @@ static int encode_bytes(const tm_encoding *enc, const char *text, size_t len,
         tm__utf8_fixer_init(&fx);
         n = tm__utf8_fix(&fx, s, len, fixed);
         n += tm__utf8_fixer_end(&fx, fixed + n);
-        encode_valid(enc, fixed, n, flags, e);
-        free(fixed);
+        s = fixed;
+        len = n;
     }
+    e->memo = len >= MEMO_MIN_TEXT ? calloc(1, sizeof(struct tm__memo)) : NULL;
+    encode_valid(enc, s, len, flags, e);
+    free(e->memo);
+    e->memo = NULL;
+    free(fixed);
     tm__emit_flush(e);
     return e->rc;
 }

@@ -31,24 +31,23 @@ enum tm__pattern {
 
 #define TM_RANK_NONE UINT32_MAX
 
-/* One slot of the open-addressing token table: tag is the high half of
- * the token's tm__core_hash64, rank_plus1 == 0 marks an empty slot. */
+/* One slot of the open-addressing token table (16 bytes). A token of up
+ * to TM_INLINE_TOKEN bytes is stored inline: key holds its bytes,
+ * zero-padded, little-endian, so a lookup touches one cache line. A longer
+ * token's key is its tm__core_hash64 and its bytes are compared through
+ * offsets. len == 0 marks an empty slot. */
 struct tm__slot {
-    uint32_t tag;
-    uint32_t rank_plus1;
+    uint64_t key;
+    uint32_t rank;
+    uint32_t len;
 };
 
-/* The hot table: a direct-mapped copy of the most frequent short tokens
- * (lowest ranks win a slot), keyed by their bytes inline, so the common
- * lookups touch one cache-resident entry instead of probing the large
- * table and then the token bytes. Built at load; read-only after. */
-#define TM_HOT_BITS 14
-#define TM_HOT_MAX_LEN 16
+#define TM_INLINE_TOKEN 8
 
-struct tm__hot {
-    uint64_t k0, k1;  /* the token's bytes, see hot_key */
-    uint32_t rank;
-    uint32_t len;     /* 0 = empty */
+/* Slots of the special-token index. */
+struct tm__special_slot {
+    uint32_t tag;
+    uint32_t index_plus1; /* 0 = empty */
 };
 
 struct tm__special {
@@ -68,11 +67,12 @@ struct tm_encoding {
     const struct tm__slot *table;
     uint32_t table_mask;
     uint32_t byte_rank[256];  /* rank of each single byte */
-    struct tm__hot *hot;      /* 1 << TM_HOT_BITS entries, heap */
+    uint32_t *pair_rank;      /* 65536 entries: rank of each 2-byte token,
+                                 indexed by first | second << 8 (heap) */
 
     uint32_t n_special;
     struct tm__special *specials;   /* heap, sorted by id */
-    struct tm__slot *special_table; /* heap, indexes specials by text */
+    struct tm__special_slot *special_table; /* heap, indexes specials by text */
     uint32_t special_mask;
     uint32_t special_lens;          /* bit k set: some special has length k+1 (<=32) */
     uint32_t special_max_len;
@@ -102,62 +102,69 @@ static inline bool tm__bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return true;
 }
 
-/* Key of a string of at most TM_HOT_MAX_LEN bytes: for a given length the
- * pair (k0, k1) determines the bytes, and only bytes inside s are read. */
-static inline void tm__hot_key(const uint8_t *s, size_t n, uint64_t *k0,
-                               uint64_t *k1)
+/* s[0..n), 1 <= n <= 8, as a zero-padded little-endian word; reads only
+ * inside s. */
+static inline uint64_t tm__short_key(const uint8_t *s, size_t n)
 {
-    if (n >= 8) {
-        *k0 = tm__core_load64(s);
-        *k1 = tm__core_load64(s + n - 8);
-    } else if (n >= 4) {
-        *k0 = (uint64_t)tm__core_load32(s) | ((uint64_t)tm__core_load32(s + n - 4) << 32);
-        *k1 = 0;
-    } else {
-        *k0 = (uint64_t)s[0] | ((uint64_t)s[n / 2] << 8) | ((uint64_t)s[n - 1] << 16);
-        *k1 = 0;
+    if (n >= 4) {
+        uint64_t lo = tm__core_load32(s), hi = tm__core_load32(s + n - 4);
+        return lo | (hi << (8 * (n - 4)));
     }
+    if (n == 3)
+        return (uint64_t)s[0] | ((uint64_t)s[1] << 8) | ((uint64_t)s[2] << 16);
+    if (n == 2)
+        return (uint64_t)s[0] | ((uint64_t)s[1] << 8);
+    return s[0];
 }
 
-static inline uint32_t tm__hot_slot(uint64_t k0, uint64_t k1, size_t n)
+/* The table key of s[0..n) (n >= 1); *h receives the probe hash. Part of
+ * the .tmv format: never change it without changing the format version. */
+static inline uint64_t tm__token_key(const uint8_t *s, size_t n, uint64_t *h)
 {
-    uint64_t h = (k0 * 0x9e3779b97f4a7c15ull) ^ (k1 * 0xc2b2ae3d27d4eb4full) ^ n;
-    return (uint32_t)((h * 0xff51afd7ed558ccdull) >> (64 - TM_HOT_BITS));
+    uint64_t key;
+
+    if (n <= TM_INLINE_TOKEN) {
+        key = tm__short_key(s, n);
+        *h = tm__core_mix64(key ^ ((uint64_t)n << 59), 0x9e3779b97f4a7c15ull);
+        return key;
+    }
+    key = tm__core_hash64(s, n);
+    *h = key;
+    return key;
+}
+
+/* Find s[0..n) with its key and hash in a token table. */
+static inline uint32_t tm__table_find(const struct tm__slot *table, uint32_t mask,
+                                      const uint32_t *offsets, const uint8_t *bytes,
+                                      const uint8_t *s, size_t n, uint64_t key,
+                                      uint64_t h)
+{
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        const struct tm__slot *slot = &table[i];
+        if (slot->len == 0)
+            return TM_RANK_NONE;
+        if (slot->key == key && slot->len == n &&
+            (n <= TM_INLINE_TOKEN ||
+             tm__bytes_equal(bytes + offsets[slot->rank], s, n)))
+            return slot->rank;
+    }
 }
 
 /* The rank of the byte string s[0..n) (n >= 1), or TM_RANK_NONE. */
 static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
                                       size_t n)
 {
-    uint64_t h;
-    uint32_t i, tag;
+    uint64_t key, h;
 
     if (n == 1)
         return enc->byte_rank[s[0]];
+    if (n == 2)
+        return enc->pair_rank[s[0] | (s[1] << 8)];
     if (n > enc->max_token_len)
         return TM_RANK_NONE;
-    if (n <= TM_HOT_MAX_LEN) {
-        uint64_t k0, k1;
-        const struct tm__hot *e;
-        tm__hot_key(s, n, &k0, &k1);
-        e = &enc->hot[tm__hot_slot(k0, k1, n)];
-        if (e->len == n && e->k0 == k0 && e->k1 == k1)
-            return e->rank;
-    }
-    h = tm__core_hash64(s, n);
-    tag = (uint32_t)(h >> 32);
-    for (i = (uint32_t)h & enc->table_mask;; i = (i + 1) & enc->table_mask) {
-        const struct tm__slot *slot = &enc->table[i];
-        uint32_t r;
-        if (slot->rank_plus1 == 0)
-            return TM_RANK_NONE;
-        if (slot->tag != tag)
-            continue;
-        r = slot->rank_plus1 - 1;
-        if (enc->offsets[r + 1] - enc->offsets[r] == n &&
-            tm__bytes_equal(enc->bytes + enc->offsets[r], s, n))
-            return r;
-    }
+    key = tm__token_key(s, n, &h);
+    return tm__table_find(enc->table, enc->table_mask, enc->offsets, enc->bytes, s,
+                          n, key, h);
 }
 
 /* ---- emitting ids ---- */
@@ -166,8 +173,28 @@ enum tm__emit_mode { TM_EMIT_COUNT, TM_EMIT_FIXED, TM_EMIT_GROW, TM_EMIT_SINK };
 
 #define TM_SINK_BATCH 1024
 
+/* A memo of pieces that needed merging (bpe.c): prose repeats its rarer
+ * words, and merging one costs tens of table lookups where the memo costs
+ * one. Direct-mapped; pieces of up to TM_MEMO_BYTES bytes. */
+#define TM_MEMO_SLOTS 8192
+#define TM_MEMO_BYTES 22
+#define TM_MEMO_IDS 6
+
+struct tm__memo_entry {
+    uint8_t text[TM_MEMO_BYTES];
+    uint8_t len;        /* 0 = empty */
+    uint8_t count;      /* tokens the piece merges into */
+    uint32_t ids[TM_MEMO_IDS]; /* valid when count <= TM_MEMO_IDS and has_ids */
+    uint32_t has_ids;
+};
+
+struct tm__memo {
+    struct tm__memo_entry slot[TM_MEMO_SLOTS];
+};
+
 struct tm__emit {
     int mode;
+    struct tm__memo *memo; /* or NULL */
     int rc;               /* first error (TM_ENOMEM, sink's return) */
     uint64_t count;
     tm_token *ids;        /* FIXED: caller's buffer */

@@ -6,7 +6,7 @@
  *
  *   offset size  field
  *   0      8     magic "TMVOCAB1"
- *   8      4     format version (1)
+ *   8      4     format version (2)
  *   12     4     split pattern (enum tm__pattern)
  *   16     4     n_ranks: ordinary ids are 0 .. n_ranks-1
  *   20     4     n_vocab: one past the largest id, specials included
@@ -17,9 +17,10 @@
  *   40     8     offsets_off: n_ranks+1 u32 offsets into the bytes section
  *   48     8     bytes_off
  *   56     8     bytes_len
- *   64     8     table_off: table_size slots {u32 tag, u32 rank+1}, open
- *                addressing with linear probing, keyed by tm__core_hash64
- *                of the token bytes (slot = hash & (size-1), tag = hash>>32)
+ *   64     8     table_off: table_size slots {u64 key, u32 rank, u32 len},
+ *                open addressing with linear probing from hash & (size-1);
+ *                key and hash are tm__token_key's (tokens of up to 8 bytes
+ *                are stored inline in key); len 0 marks an empty slot
  *   72     8     special_off: n_special records {u32 id, u32 len, bytes,
  *                zero padding to 4}
  *   80     8     special_len
@@ -43,7 +44,7 @@
 #include "tokenize/tokenize_int.h"
 
 #define TMV_MAGIC "TMVOCAB1"
-#define TMV_VERSION 1
+#define TMV_VERSION 2
 #define TMV_HEADER 128
 #define MAX_IDS (1u << 24)        /* sanity cap on vocabulary size */
 #define MAX_TOKEN_BYTES 4096      /* sanity cap on one token's length */
@@ -143,10 +144,10 @@ static int special_index(tm_encoding *enc, struct tm_error *err, const char *wha
         const struct tm__special *sp = &enc->specials[k];
         uint64_t h = tm__core_hash64(sp->text, sp->len);
         uint32_t i = (uint32_t)h & enc->special_mask;
-        while (enc->special_table[i].rank_plus1 != 0)
+        while (enc->special_table[i].index_plus1 != 0)
             i = (i + 1) & enc->special_mask;
         enc->special_table[i].tag = (uint32_t)(h >> 32);
-        enc->special_table[i].rank_plus1 = k + 1;
+        enc->special_table[i].index_plus1 = k + 1;
         enc->special_first[(uint8_t)sp->text[0] >> 3] |=
             (uint8_t)(1u << ((uint8_t)sp->text[0] & 7));
         if (sp->len <= 32)
@@ -166,13 +167,13 @@ static int special_lookup(const tm_encoding *enc, const uint8_t *s, size_t n)
 
     for (uint32_t i = (uint32_t)h & enc->special_mask;;
          i = (i + 1) & enc->special_mask) {
-        const struct tm__slot *slot = &enc->special_table[i];
+        const struct tm__special_slot *slot = &enc->special_table[i];
         const struct tm__special *sp;
-        if (slot->rank_plus1 == 0)
+        if (slot->index_plus1 == 0)
             return -1;
-        sp = &enc->specials[slot->rank_plus1 - 1];
+        sp = &enc->specials[slot->index_plus1 - 1];
         if (slot->tag == tag && sp->len == n && memcmp(sp->text, s, n) == 0)
-            return (int)(slot->rank_plus1 - 1);
+            return (int)(slot->index_plus1 - 1);
     }
 }
 
@@ -284,7 +285,7 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     if (offsets_off < TMV_HEADER || offsets_off > len ||
         (len - offsets_off) / 4 < (uint64_t)enc->n_ranks + 1 ||
         bytes_off > len || len - bytes_off < bytes_len ||
-        table_off > len || (len - table_off) / 8 < table_size ||
+        table_off > len || (len - table_off) / sizeof(struct tm__slot) < table_size ||
         special_off > len || len - special_off < special_len)
         return bad(err, what, "section out of bounds");
     memcpy(enc->name, p + 104, 24);
@@ -307,13 +308,19 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
             return bad(err, what, "token offsets out of order or out of bounds");
     }
     {
+        /* Every slot must name a token by its length and key; whether each
+         * token sits where its probe sequence reaches is left to the
+         * checksum (a wrong table gives wrong ids, never a bad access). */
         uint32_t used = 0;
         for (uint32_t i = 0; i < table_size; i++) {
-            uint32_t rp = enc->table[i].rank_plus1;
-            if (rp == 0)
+            const struct tm__slot *slot = &enc->table[i];
+            uint64_t h;
+            uint32_t r = slot->rank;
+            if (slot->len == 0)
                 continue;
-            if (rp > enc->n_ranks || enc->offsets[rp] == enc->offsets[rp - 1])
-                return bad(err, what, "hash table names a missing token");
+            if (r >= enc->n_ranks || enc->offsets[r + 1] - enc->offsets[r] != slot->len ||
+                tm__token_key(enc->bytes + enc->offsets[r], slot->len, &h) != slot->key)
+                return bad(err, what, "hash table slot does not match its token");
             used++;
         }
         if (used == table_size)
@@ -354,43 +361,25 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
 {
     for (int b = 0; b < 256; b++) {
         uint8_t byte = (uint8_t)b;
-        uint64_t h = tm__core_hash64(&byte, 1);
-        uint32_t tag = (uint32_t)(h >> 32), found = TM_RANK_NONE;
-        for (uint32_t i = (uint32_t)h & enc->table_mask;;
-             i = (i + 1) & enc->table_mask) {
-            const struct tm__slot *slot = &enc->table[i];
-            uint32_t r;
-            if (slot->rank_plus1 == 0)
-                break;
-            r = slot->rank_plus1 - 1;
-            if (slot->tag == tag && enc->offsets[r + 1] - enc->offsets[r] == 1 &&
-                enc->bytes[enc->offsets[r]] == byte) {
-                found = r;
-                break;
-            }
-        }
+        uint64_t h, key = tm__token_key(&byte, 1, &h);
+        uint32_t found = tm__table_find(enc->table, enc->table_mask, enc->offsets,
+                                        enc->bytes, &byte, 1, key, h);
         if (found == TM_RANK_NONE)
             return tm_error_set(err, TM_EFORMAT,
                                 "%s: byte 0x%02x has no token; a byte-level BPE "
                                 "vocabulary needs all 256", what, b);
         enc->byte_rank[b] = found;
     }
-    enc->hot = calloc((size_t)1 << TM_HOT_BITS, sizeof(*enc->hot));
-    if (enc->hot == NULL)
+    enc->pair_rank = malloc(65536 * sizeof(*enc->pair_rank));
+    if (enc->pair_rank == NULL)
         return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
+    memset(enc->pair_rank, 0xFF, 65536 * sizeof(*enc->pair_rank)); /* TM_RANK_NONE */
     for (uint32_t r = 0; r < enc->n_ranks; r++) {
-        uint32_t n = enc->offsets[r + 1] - enc->offsets[r];
-        uint64_t k0, k1;
-        struct tm__hot *e;
-        if (n < 2 || n > TM_HOT_MAX_LEN)
-            continue;
-        tm__hot_key(enc->bytes + enc->offsets[r], n, &k0, &k1);
-        e = &enc->hot[tm__hot_slot(k0, k1, n)];
-        if (e->len == 0) {
-            e->k0 = k0;
-            e->k1 = k1;
-            e->rank = r;
-            e->len = n;
+        if (enc->offsets[r + 1] - enc->offsets[r] == 2) {
+            const uint8_t *t = enc->bytes + enc->offsets[r];
+            uint32_t *slot = &enc->pair_rank[t[0] | (t[1] << 8)];
+            if (*slot == TM_RANK_NONE) /* the table's own lookup order */
+                *slot = r;
         }
     }
     return special_index(enc, err, what);
@@ -398,7 +387,7 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
 
 void tm__vocab_release(tm_encoding *enc)
 {
-    free(enc->hot);
+    free(enc->pair_rank);
     free(enc->specials);
     free(enc->special_table);
     if (enc->map)
@@ -498,7 +487,7 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     offsets_off = TMV_HEADER;
     bytes_off = align8(offsets_off + 4 * ((uint64_t)b->n_ranks + 1));
     table_off = align8(bytes_off + bytes_len);
-    special_off = table_off + 8 * (uint64_t)table_size;
+    special_off = table_off + sizeof(struct tm__slot) * (uint64_t)table_size;
     size = align8(special_off + special_len);
 
     img = calloc(1, size);
@@ -515,17 +504,20 @@ static int builder_image(struct builder *b, int pattern, const char *name,
         put32(img + offsets_off + 4 * (uint64_t)b->n_ranks, (uint32_t)o);
     }
     for (uint32_t r = 0; r < b->n_ranks; r++) {
-        uint64_t h;
+        uint64_t h, key;
         uint32_t i;
+        uint8_t *slot;
         if (!b->tok[r])
             continue;
-        h = tm__core_hash64(b->tok[r], b->tok_len[r]);
+        key = tm__token_key(b->tok[r], b->tok_len[r], &h);
         for (i = (uint32_t)h & (table_size - 1);
-             tm__core_load32(img + table_off + 8 * (uint64_t)i + 4) != 0;
+             tm__core_load32(img + table_off + 16 * (uint64_t)i + 12) != 0;
              i = (i + 1) & (table_size - 1))
             ;
-        put32(img + table_off + 8 * (uint64_t)i, (uint32_t)(h >> 32));
-        put32(img + table_off + 8 * (uint64_t)i + 4, r + 1);
+        slot = img + table_off + 16 * (uint64_t)i;
+        put64(slot, key);
+        put32(slot + 8, r);
+        put32(slot + 12, b->tok_len[r]);
     }
     {
         uint64_t o = special_off;
@@ -717,7 +709,8 @@ static int parse_tiktoken(struct builder *b, const uint8_t *s, size_t n,
     return TM_OK;
 }
 
-/* Duplicate token bytes would make the rank of those bytes ambiguous. */
+/* Duplicate token bytes would make the rank of those bytes ambiguous: each
+ * token's bytes must find that token. */
 static int check_unique(uint8_t *img, const char *what, struct tm_error *err)
 {
     const uint32_t *offsets = (const uint32_t *)(img + tm__core_load64(img + 40));
@@ -726,22 +719,17 @@ static int check_unique(uint8_t *img, const char *what, struct tm_error *err)
     uint32_t mask = tm__core_load32(img + 28) - 1, n_ranks = tm__core_load32(img + 16);
 
     for (uint32_t r = 0; r < n_ranks; r++) {
-        uint32_t len = offsets[r + 1] - offsets[r];
-        uint64_t h;
+        uint32_t len = offsets[r + 1] - offsets[r], found;
+        uint64_t h, key;
         if (len == 0)
             continue;
-        h = tm__core_hash64(bytes + offsets[r], len);
-        for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-            uint32_t o = table[i].rank_plus1 - 1;
-            if (table[i].rank_plus1 == 0)
-                break;
-            if (o != r && offsets[o + 1] - offsets[o] == len &&
-                memcmp(bytes + offsets[o], bytes + offsets[r], len) == 0)
-                return tm_error_set(err, TM_EFORMAT,
-                                    "%s: ranks %u and %u have the same bytes",
-                                    what, (unsigned)(o < r ? o : r),
-                                    (unsigned)(o < r ? r : o));
-        }
+        key = tm__token_key(bytes + offsets[r], len, &h);
+        found = tm__table_find(table, mask, offsets, bytes, bytes + offsets[r], len, key, h);
+        if (found != r)
+            return tm_error_set(err, TM_EFORMAT,
+                                "%s: ranks %u and %u have the same bytes",
+                                what, (unsigned)(found < r ? found : r),
+                                (unsigned)(found < r ? r : found));
     }
     return TM_OK;
 }
@@ -803,7 +791,7 @@ int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
         tm_encoding probe;
         memset(&probe, 0, sizeof(probe));
         rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
-        free(probe.hot);
+        free(probe.pair_rank);
         free(probe.specials);
         free(probe.special_table);
         if (rc) {
