@@ -18,8 +18,30 @@
  * same rank.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "tokenize/tokenize_int.h"
+
+#define HUGE_PAGE (2u << 20)
+
+/* Memory for the large arrays of a long piece. Above a few megabytes it is
+ * 2 MiB-aligned and marked for transparent huge pages, so a fresh
+ * allocation takes a few hundred page faults instead of tens of thousands
+ * (which would otherwise cost more than the merging itself). */
+static void *big_alloc(size_t size)
+{
+    void *p;
+
+    if (size < 2 * HUGE_PAGE)
+        return malloc(size);
+    size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    if (posix_memalign(&p, HUGE_PAGE, size) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
+    return p;
+}
 
 #define SHORT_PIECE TM_BPE_STACK_BYTES
 
@@ -324,7 +346,7 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     struct merge_queue q = {0};
     struct pair_cache *pc;
 
-    pt = malloc((size_t)len * sizeof(*pt));
+    pt = big_alloc((size_t)len * sizeof(*pt));
     pc = calloc(1, sizeof(*pc));
     q.dir = calloc(2 * 64, sizeof(uint32_t));
     q.dir_mask = 63;
