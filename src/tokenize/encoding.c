@@ -65,6 +65,12 @@ int tm__emit_flush(struct tm__emit *e)
  * batch overlap instead of following one another. */
 #define BATCH 128
 
+/* low_bytes[n]: a mask of the low n bytes of a word. */
+static const uint64_t low_bytes[9] = {
+    0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull,
+};
+
 size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
                            size_t len, bool final, struct tm__emit *e)
 {
@@ -77,10 +83,18 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
 
         for (size_t k = 0; k < n; k++) {
             size_t plen = ends[k] - start;
-            if (plen > 1 && plen <= enc->max_token_len) {
+            if (plen <= TM_INLINE_TOKEN && start + 8 <= len) {
+                /* The common case without branching on the length: the
+                 * same zero-padded key tm__short_key makes. */
+                keys[k] = tm__core_load64(text + start) & low_bytes[plen];
+                hashes[k] = tm__core_mix64(keys[k] ^ ((uint64_t)plen << 59),
+                                           0x9e3779b97f4a7c15ull);
+            } else if (plen <= enc->max_token_len) {
                 keys[k] = tm__token_key(text + start, plen, &hashes[k]);
-                __builtin_prefetch(&enc->table[hashes[k] & enc->table_mask]);
+            } else {
+                hashes[k] = 0;
             }
+            __builtin_prefetch(&enc->table[hashes[k] & enc->table_mask]);
             start = ends[k];
         }
         for (size_t k = 0; k < n; k++) {
