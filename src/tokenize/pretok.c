@@ -431,12 +431,111 @@ static size_t next_o200k(struct scan *sc, size_t i)
     return whitespace(sc, i, true);
 }
 
+/* ---- ASCII fast paths ----
+ *
+ * Most pieces of English text and code are ASCII words, optionally led by
+ * one space or punctuation character, and runs of ASCII punctuation. These
+ * functions recognise exactly those shapes with one table lookup per byte
+ * and return the piece's end; anything else (a non-ASCII byte anywhere the
+ * answer could depend on it, an apostrophe, the end of the text) returns 0
+ * and the general scanner decides. So they never change a result, only how
+ * fast common pieces are found.
+ */
+enum {
+    B_LET = 1, B_UP = 2, B_LOW = 4, B_DIG = 8,
+    B_OTH = 16,    /* ASCII [^\s\p{L}\p{N}] */
+    B_PRE = 32,    /* ASCII [^\r\n\p{L}\p{N}] other than the apostrophe */
+    B_NA = 64,     /* not ASCII */
+};
+#define BF(c)                                                               \
+    ((c) >= 0x80 ? B_NA                                                     \
+     : (c) >= 'A' && (c) <= 'Z' ? B_LET | B_UP                              \
+     : (c) >= 'a' && (c) <= 'z' ? B_LET | B_LOW                             \
+     : (c) >= '0' && (c) <= '9' ? B_DIG                                     \
+     : (c) == '\r' || (c) == '\n' ? 0                                       \
+     : (c) == ' ' || ((c) >= 9 && (c) <= 13) ? B_PRE                        \
+     : (c) == '\'' ? B_OTH                                                  \
+                   : B_OTH | B_PRE)
+#define BF4(c) BF(c), BF(c + 1), BF(c + 2), BF(c + 3)
+#define BF16(c) BF4(c), BF4(c + 4), BF4(c + 8), BF4(c + 12)
+#define BF64(c) BF16(c), BF16(c + 16), BF16(c + 32), BF16(c + 48)
+static const uint8_t byte_class[256] = {BF64(0), BF64(64), BF64(128), BF64(192)};
+
+/* End of the run of bytes with any of `want` from k; also reports the
+ * first byte after it (or 0x80 | B_NA at the end of the text). */
+static inline size_t fast_run(const uint8_t *s, size_t k, size_t len, uint8_t want)
+{
+    while (k < len && (byte_class[s[k]] & want))
+        k++;
+    return k;
+}
+
+/* A piece ends cleanly at k when k is inside the text and the byte there
+ * is ASCII: nothing beyond can change the piece. */
+#define CLEAN_END(s, k, len) ((k) < (len) && !(byte_class[(s)[k]] & B_NA))
+
+static inline size_t fast_cl100k(const uint8_t *s, size_t i, size_t len)
+{
+    uint8_t c = byte_class[s[i]];
+    size_t j = i, k;
+
+    /* [^\r\n\p{L}\p{N}]?\p{L}+ (an apostrophe could start a contraction) */
+    if ((c & B_PRE) && i + 1 < len && (byte_class[s[i + 1]] & B_LET))
+        j = i + 1;
+    if (byte_class[s[j]] & B_LET) {
+        k = fast_run(s, j + 1, len, B_LET);
+        return CLEAN_END(s, k, len) ? k : 0;
+    }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n]* with the run ending at ASCII that is
+     * neither \r nor \n (so the trailing part is empty) */
+    if ((c & B_OTH) && s[i] != '\'') {
+        k = fast_run(s, i + 1, len, B_OTH);
+        if (CLEAN_END(s, k, len) && s[k] != '\r' && s[k] != '\n')
+            return k;
+    }
+    return 0;
+}
+
+static inline size_t fast_o200k(const uint8_t *s, size_t i, size_t len)
+{
+    uint8_t c = byte_class[s[i]];
+    size_t j = i, k, u;
+
+    /* prefix, then U*L+ or else U+L*, all ASCII */
+    if ((c & (B_PRE | B_OTH)) && i + 1 < len && (byte_class[s[i + 1]] & B_LET))
+        j = i + 1;
+    if (byte_class[s[j]] & B_LET) {
+        u = fast_run(s, j, len, B_UP);
+        k = fast_run(s, u, len, B_LOW);
+        /* Ends at an uppercase letter (after lowercase), or at ASCII that is
+         * not a letter and not an apostrophe (no contraction follows). */
+        if (k > u && k < len && (byte_class[s[k]] & B_UP))
+            return k;
+        if (CLEAN_END(s, k, len) && !(byte_class[s[k]] & B_LET) && s[k] != '\'')
+            return k;
+        return 0;
+    }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* with the run ending at ASCII other than
+     * \r, \n and / (so the trailing part is empty) */
+    if (c & B_OTH) {
+        k = fast_run(s, i + 1, len, B_OTH);
+        if (CLEAN_END(s, k, len) && s[k] != '\r' && s[k] != '\n' && s[k] != '/')
+            return k;
+    }
+    return 0;
+}
+
 /* One scanner loop per pattern, so the dispatch happens once per batch. */
-#define PRETOK_LOOP(next_fn)                                              \
+#define PRETOK_LOOP(next_fn, fast_fn)                                     \
     do {                                                                  \
         while (count < max && pos < len) {                                \
             struct scan sc = {text, len, false};                          \
-            size_t n = next_fn(&sc, pos);                                 \
+            size_t n, end = fast_fn(text, pos, len);                      \
+            if (end) {                                                    \
+                ends[count++] = pos = end;                                \
+                continue;                                                 \
+            }                                                             \
+            n = next_fn(&sc, pos);                                        \
             if (!final && sc.hit_end)                                     \
                 return count;                                             \
             pos += n;                                                     \
@@ -444,19 +543,27 @@ static size_t next_o200k(struct scan *sc, size_t i)
         }                                                                 \
     } while (0)
 
+static inline size_t fast_none(const uint8_t *s, size_t i, size_t len)
+{
+    (void)s;
+    (void)i;
+    (void)len;
+    return 0;
+}
+
 size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
                         size_t pos, bool final, size_t *ends, size_t max)
 {
     size_t count = 0;
     switch (pattern) {
     case TM_PAT_R50K:
-        PRETOK_LOOP(next_r50k);
+        PRETOK_LOOP(next_r50k, fast_none);
         break;
     case TM_PAT_CL100K:
-        PRETOK_LOOP(next_cl100k);
+        PRETOK_LOOP(next_cl100k, fast_cl100k);
         break;
     default:
-        PRETOK_LOOP(next_o200k);
+        PRETOK_LOOP(next_o200k, fast_o200k);
         break;
     }
     return count;
