@@ -43,6 +43,11 @@ struct tm__slot {
 };
 
 #define TM_INLINE_TOKEN 8
+#define TM_BLOOM_BITS (1u << 20)
+
+/* The two bloom-filter bits of a probe hash. */
+static inline uint32_t tm__bloom_a(uint64_t h) { return (uint32_t)(h >> 44) & (TM_BLOOM_BITS - 1); }
+static inline uint32_t tm__bloom_b(uint64_t h) { return (uint32_t)(h >> 24) & (TM_BLOOM_BITS - 1); }
 
 /* Slots of the special-token index. */
 struct tm__special_slot {
@@ -69,6 +74,10 @@ struct tm_encoding {
     uint32_t byte_rank[256];  /* rank of each single byte */
     uint32_t *pair_rank;      /* 65536 entries: rank of each 2-byte token,
                                  indexed by first | second << 8 (heap) */
+    uint64_t *bloom;          /* TM_BLOOM_BITS bits over the tokens' probe
+                                 hashes (heap): most byte strings that are
+                                 not tokens are rejected without touching
+                                 the table */
 
     uint32_t n_special;
     struct tm__special *specials;   /* heap, sorted by id */
@@ -163,6 +172,9 @@ static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
     if (n > enc->max_token_len)
         return TM_RANK_NONE;
     key = tm__token_key(s, n, &h);
+    if (!((enc->bloom[tm__bloom_a(h) >> 6] >> (tm__bloom_a(h) & 63)) & 1) ||
+        !((enc->bloom[tm__bloom_b(h) >> 6] >> (tm__bloom_b(h) & 63)) & 1))
+        return TM_RANK_NONE;
     return tm__table_find(enc->table, enc->table_mask, enc->offsets, enc->bytes, s,
                           n, key, h);
 }

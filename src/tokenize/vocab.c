@@ -370,6 +370,20 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
                                 "vocabulary needs all 256", what, b);
         enc->byte_rank[b] = found;
     }
+    enc->bloom = calloc(TM_BLOOM_BITS / 64, sizeof(*enc->bloom));
+    if (enc->bloom == NULL)
+        return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
+    for (uint32_t r = 0; r < enc->n_ranks; r++) {
+        uint32_t n = enc->offsets[r + 1] - enc->offsets[r], a, b;
+        uint64_t h;
+        if (n == 0)
+            continue;
+        tm__token_key(enc->bytes + enc->offsets[r], n, &h);
+        a = tm__bloom_a(h);
+        b = tm__bloom_b(h);
+        enc->bloom[a >> 6] |= 1ull << (a & 63);
+        enc->bloom[b >> 6] |= 1ull << (b & 63);
+    }
     enc->pair_rank = malloc(65536 * sizeof(*enc->pair_rank));
     if (enc->pair_rank == NULL)
         return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
@@ -387,6 +401,7 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
 
 void tm__vocab_release(tm_encoding *enc)
 {
+    free(enc->bloom);
     free(enc->pair_rank);
     free(enc->specials);
     free(enc->special_table);
@@ -792,6 +807,7 @@ int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
         memset(&probe, 0, sizeof(probe));
         rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
         free(probe.pair_rank);
+        free(probe.bloom);
         free(probe.specials);
         free(probe.special_table);
         if (rc) {
