@@ -22,28 +22,33 @@
 
 #include "tokenize/tokenize_int.h"
 
-#define HUGE_PAGE (2u << 20)
+#define SHORT_PIECE TM_BPE_STACK_BYTES
+#define BIG_ALLOC (4u << 20)
 
-/* Memory for the large arrays of a long piece. Above a few megabytes it is
- * 2 MiB-aligned and marked for transparent huge pages, so a fresh
- * allocation takes a few hundred page faults instead of tens of thousands
- * (which would otherwise cost more than the merging itself). */
+/* Memory for the part array of a long piece. Above BIG_ALLOC it is mapped
+ * with its pages populated in one call: a fresh array for an 8 MiB piece
+ * would otherwise take some thirty thousand page faults, which cost more
+ * than the merging itself. */
 static void *big_alloc(size_t size)
 {
     void *p;
 
-    if (size < 2 * HUGE_PAGE)
+    if (size < BIG_ALLOC)
         return malloc(size);
-    size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-    if (posix_memalign(&p, HUGE_PAGE, size) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, size, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-#endif
-    return p;
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
-#define SHORT_PIECE TM_BPE_STACK_BYTES
+static void big_free(void *p, size_t size)
+{
+    if (p == NULL)
+        return;
+    if (size < BIG_ALLOC)
+        free(p);
+    else
+        munmap(p, size);
+}
 
 static inline uint32_t span_rank(const tm_encoding *enc, const uint8_t *p,
                                  uint32_t from, uint32_t to)
@@ -351,7 +356,7 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     q.dir = calloc(2 * 64, sizeof(uint32_t));
     q.dir_mask = 63;
     if (pt == NULL || q.dir == NULL || pc == NULL) {
-        free(pt);
+        big_free(pt, (size_t)len * sizeof(*pt));
         free(q.dir);
         free(pc);
         e->rc = e->rc ? e->rc : TM_ENOMEM;
@@ -402,7 +407,7 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     }
     queue_free(&q);
     free(pc);
-    free(pt);
+    big_free(pt, (size_t)len * sizeof(*pt));
 }
 
 /* Merge a short piece through the memo: a hit emits the remembered
