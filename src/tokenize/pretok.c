@@ -236,33 +236,40 @@ static size_t whitespace(struct scan *sc, size_t i, bool newline_alt)
     return j - i;              /* \s+ */
 }
 
-/* ASCII fast path for a word: an optional one-byte prefix (any ASCII
- * character the pattern allows there, given as a flag test) and a run of
- * ASCII letters. Returns the end of the letters, or 0 when the general
- * scanner must decide (no ASCII letter there, or the run touches a
- * non-ASCII byte or the end of the text, where the answer can depend on
- * what follows). *upper_end receives the end of the leading uppercase run.
- */
-static inline size_t ascii_word(const struct scan *sc, size_t i, bool prefix_ok,
-                                size_t *letters_start, size_t *upper_end)
+/* The alternatives cl100k and o200k share after their letter ones:
+ * \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n]* (o200k: [\r\n/]*) | \s*[\r\n]+
+ * | \s+(?!\S) | \s+. c is the character at i. */
+static size_t tail_alternatives(struct scan *sc, size_t i, struct ch c,
+                                bool slash)
 {
-    const uint8_t *s = sc->s;
-    size_t j = i, k;
+    size_t j;
 
-    if (j < sc->len && s[j] < 0x80 && !(ascii_flags[s[j]] & F_L) && prefix_ok)
-        j++;
-    if (j >= sc->len || s[j] >= 0x80 || !(ascii_flags[s[j]] & F_L))
-        return 0;
-    *letters_start = j;
-    k = j;
-    while (k < sc->len && s[k] < 0x80 && (ascii_flags[s[k]] & F_UP))
-        k++;
-    *upper_end = k;
-    while (k < sc->len && s[k] < 0x80 && (ascii_flags[s[k]] & F_L))
-        k++;
-    if (k >= sc->len || s[k] >= 0x80)
-        return 0;
-    return k;
+    if (c.f & F_N) {
+        j = i + c.n;
+        for (int k = 1; k < 3; k++) {
+            struct ch d = ch_at(sc, j);
+            if (!(d.f & F_N))
+                break;
+            j += d.n;
+        }
+        return j - i;
+    }
+    j = i;
+    if (c.cp == ' ') {
+        struct ch d = ch_at(sc, i + 1);
+        if (IS_OTHER(d.f))
+            j = i + 1;
+    }
+    if (IS_OTHER(ch_at(sc, j).f)) {
+        j = other_run_end(sc, j);
+        while (j < sc->len && (sc->s[j] == '\r' || sc->s[j] == '\n' ||
+                               (slash && sc->s[j] == '/')))
+            j++;
+        if (j >= sc->len)
+            sc->hit_end = true;
+        return j - i;
+    }
+    return whitespace(sc, i, true);
 }
 
 static size_t next_r50k(struct scan *sc, size_t i)
@@ -295,15 +302,10 @@ static size_t next_r50k(struct scan *sc, size_t i)
 static size_t next_cl100k(struct scan *sc, size_t i)
 {
     struct ch c = ch_at(sc, i);
-    size_t n, j;
+    size_t n;
 
     if (c.cp == '\'' && (n = contraction(sc, i, true)) != 0)
         return n;
-    if (c.n == 1) {
-        size_t start, upper, end = ascii_word(sc, i, IS_PREFIX(c.f), &start, &upper);
-        if (end)
-            return end - i;
-    }
     /* [^\r\n\p{L}\p{N}]?\p{L}+ */
     if (c.f & F_L)
         return run_end(sc, i, F_L) - i;
@@ -312,33 +314,7 @@ static size_t next_cl100k(struct scan *sc, size_t i)
         if (d.f & F_L)
             return run_end(sc, i + c.n, F_L) - i;
     }
-    /* \p{N}{1,3} */
-    if (c.f & F_N) {
-        j = i + c.n;
-        for (int k = 1; k < 3; k++) {
-            struct ch d = ch_at(sc, j);
-            if (!(d.f & F_N))
-                break;
-            j += d.n;
-        }
-        return j - i;
-    }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n]* */
-    j = i;
-    if (c.cp == ' ') {
-        struct ch d = ch_at(sc, i + 1);
-        if (IS_OTHER(d.f))
-            j = i + 1;
-    }
-    if (IS_OTHER(ch_at(sc, j).f)) {
-        j = other_run_end(sc, j);
-        while (j < sc->len && (sc->s[j] == '\r' || sc->s[j] == '\n'))
-            j++;
-        if (j >= sc->len)
-            sc->hit_end = true;
-        return j - i;
-    }
-    return whitespace(sc, i, true);
+    return tail_alternatives(sc, i, c, false);
 }
 
 /* o200k's letter alternatives from q (after an optional prefix). `lower_first`
@@ -370,26 +346,7 @@ static size_t o200k_letters(struct scan *sc, size_t q, bool lower_first)
 static size_t next_o200k(struct scan *sc, size_t i)
 {
     struct ch c = ch_at(sc, i);
-    size_t end, j;
-
-    if (c.n == 1) {
-        /* ASCII: U*L+ is the uppercase run then the lowercase run; with no
-         * lowercase after the uppercase run, U+L* takes the uppercase run. */
-        size_t start, upper;
-        end = ascii_word(sc, i, IS_PREFIX(c.f), &start, &upper);
-        if (end) {
-            if (end > upper) {
-                /* the lowercase run must follow the uppercase run directly */
-                size_t k = upper;
-                while (k < end && (ascii_flags[sc->s[k]] & F_LOW))
-                    k++;
-                end = k;
-            }
-            if (sc->s[end] == '\'')
-                end += contraction(sc, end, true);
-            return end - i;
-        }
-    }
+    size_t end;
 
     for (int alt = 1; alt <= 2; alt++) {
         bool lower_first = alt == 1;
@@ -401,34 +358,7 @@ static size_t next_o200k(struct scan *sc, size_t i)
         if (end != 0)
             return end + contraction(sc, end, true) - i;
     }
-    /* \p{N}{1,3} */
-    if (c.f & F_N) {
-        j = i + c.n;
-        for (int k = 1; k < 3; k++) {
-            struct ch d = ch_at(sc, j);
-            if (!(d.f & F_N))
-                break;
-            j += d.n;
-        }
-        return j - i;
-    }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
-    j = i;
-    if (c.cp == ' ') {
-        struct ch d = ch_at(sc, i + 1);
-        if (IS_OTHER(d.f))
-            j = i + 1;
-    }
-    if (IS_OTHER(ch_at(sc, j).f)) {
-        j = other_run_end(sc, j);
-        while (j < sc->len &&
-               (sc->s[j] == '\r' || sc->s[j] == '\n' || sc->s[j] == '/'))
-            j++;
-        if (j >= sc->len)
-            sc->hit_end = true;
-        return j - i;
-    }
-    return whitespace(sc, i, true);
+    return tail_alternatives(sc, i, c, true);
 }
 
 /* ---- ASCII fast paths ----
