@@ -120,37 +120,6 @@ static int stream_encode(const tm_encoding *enc, const char *text, size_t len,
     return rc;
 }
 
-static bool valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        else
-            return false;
-        if (i + len > n || p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k < len; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-        i += len;
-    }
-    return true;
-}
-
 static char tmp_dir[256];
 
 /* A path in this run's scratch directory. */
@@ -377,7 +346,7 @@ static void test_vectors_decode(void **state)
         int rc;
 
         assert_non_null(out);
-        if (!valid_utf8(t->text, t->len)) {
+        if (tm_utf8_valid_prefix(t->text, t->len) != t->len) {
             free(out);
             continue;
         }
@@ -1038,7 +1007,7 @@ static void test_random_consistency(void **state)
                     scount != whole.len)
                     failures++;
                 /* Valid UTF-8 round-trips through decode. */
-                if (valid_utf8(buf, len)) {
+                if (tm_utf8_valid_prefix(buf, len) == len) {
                     char *out = malloc(len + 1);
                     size_t n = 0;
                     assert_non_null(out);
