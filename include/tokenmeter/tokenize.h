@@ -13,8 +13,9 @@
  * use temporary memory proportional to their length, and invalid UTF-8 is
  * repaired into a temporary copy.
  *
- * Thread safety: a tm_encoding is immutable once opened and may be shared by
- * any number of threads. A tm_stream belongs to one thread at a time.
+ * Thread safety: a tm_encoding may be shared by any number of threads (its
+ * vocabulary is immutable; its internal cache of merged pieces is lock-free
+ * and race-free). A tm_stream belongs to one thread at a time.
  */
 #ifndef TOKENMETER_TOKENIZE_H
 #define TOKENMETER_TOKENIZE_H

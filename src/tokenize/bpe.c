@@ -17,6 +17,7 @@
  * never repeat; an entry is current iff its part is alive and holds the
  * same rank.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -410,50 +411,122 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     big_free(pt, (size_t)len * sizeof(*pt));
 }
 
-/* Merge a short piece through the memo: a hit emits the remembered
- * result; a miss merges, emits and remembers. */
-static void merge_memo(const tm_encoding *enc, const uint8_t *piece, uint32_t len,
-                       struct tm__emit *e)
-{
-    struct tm__memo_entry *m =
-        &e->memo->slot[tm__core_hash64(piece, len) & (TM_MEMO_SLOTS - 1)];
-    bool counting = e->mode == TM_EMIT_COUNT;
+/* ---- the merge cache ----
+ *
+ * Merging a piece that is not itself a token costs tens of table lookups;
+ * text repeats its rarer words, and a gateway sees the same prompts again
+ * and again. Each encoding owns a direct-mapped cache of merged pieces of
+ * up to CACHE_BYTES bytes, shared by all threads without locks: every
+ * entry is a seqlock (Boehm, "Can seqlocks get along with programming
+ * language memory models?", 2012). A writer claims an entry by making its
+ * sequence odd (giving up if another writer holds it), stores the data and
+ * makes the sequence even again; a reader copies the data between two
+ * reads of the sequence and trusts the copy only if both were the same
+ * even value. Every access is atomic, so threads never race.
+ */
+#define CACHE_SLOTS (1u << 17)
+#define CACHE_BYTES 24
+#define CACHE_IDS 6
 
-    if (m->len == len && memcmp(m->text, piece, len) == 0 &&
-        (counting || m->has_ids)) {
-        if (counting) {
-            e->count += m->count;
-        } else {
-            for (uint32_t i = 0; i < m->count; i++)
-                tm__emit(e, m->ids[i]);
+struct cache_entry {
+    _Atomic uint64_t seq;
+    _Atomic uint64_t meta;        /* len | count << 8 | has_ids << 16 */
+    _Atomic uint64_t text[3];     /* the piece, zero-padded */
+    _Atomic uint64_t ids[3];      /* up to CACHE_IDS ids, two per word */
+};
+
+struct tm__merge_cache {
+    struct cache_entry slot[CACHE_SLOTS];
+};
+
+/* The cache is mapped rather than allocated: its pages are zero (every
+ * entry empty) and cost memory only once used. */
+struct tm__merge_cache *tm__merge_cache_new(void)
+{
+    void *p = mmap(NULL, sizeof(struct tm__merge_cache), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void tm__merge_cache_free(struct tm__merge_cache *cache)
+{
+    if (cache)
+        munmap(cache, sizeof(*cache));
+}
+
+/* Merge a short piece through the cache: a hit emits the remembered
+ * result; a miss merges, emits and remembers. */
+static void merge_cached(const tm_encoding *enc, const uint8_t *piece,
+                         uint32_t len, struct tm__emit *e)
+{
+    struct cache_entry *c =
+        &enc->merge_cache->slot[tm__core_hash64(piece, len) & (CACHE_SLOTS - 1)];
+    bool counting = e->mode == TM_EMIT_COUNT;
+    uint64_t text[3] = {0, 0, 0}, seq, meta, ids[3];
+
+    memcpy(text, piece, len);
+    seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+    if (!(seq & 1)) {
+        bool same;
+        meta = atomic_load_explicit(&c->meta, memory_order_relaxed);
+        same = (meta & 0xFF) == len &&
+               atomic_load_explicit(&c->text[0], memory_order_relaxed) == text[0] &&
+               atomic_load_explicit(&c->text[1], memory_order_relaxed) == text[1] &&
+               atomic_load_explicit(&c->text[2], memory_order_relaxed) == text[2];
+        for (int k = 0; k < 3; k++)
+            ids[k] = atomic_load_explicit(&c->ids[k], memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (same && atomic_load_explicit(&c->seq, memory_order_relaxed) == seq &&
+            (counting || (meta >> 16) & 1)) {
+            uint32_t count = (meta >> 8) & 0xFF;
+            if (counting) {
+                e->count += count;
+            } else {
+                for (uint32_t i = 0; i < count; i++)
+                    tm__emit(e, (tm_token)(ids[i / 2] >> (32 * (i % 2))));
+            }
+            return;
         }
-        return;
     }
     {
         /* Merge into a local buffer, then emit and remember. */
-        tm_token ids[SHORT_PIECE];
+        tm_token out[SHORT_PIECE];
         struct tm__emit local;
+        bool has_ids;
+
         local.mode = counting ? TM_EMIT_COUNT : TM_EMIT_FIXED;
-        local.memo = NULL;
         local.rc = 0;
         local.count = 0;
-        local.ids = ids;
+        local.ids = out;
         local.cap = SHORT_PIECE;
         merge_short(enc, piece, len, &local);
         if (counting) {
             e->count += local.count;
         } else {
             for (uint64_t i = 0; i < local.count; i++)
-                tm__emit(e, ids[i]);
+                tm__emit(e, out[i]);
         }
-        if (local.count <= TM_MEMO_IDS || counting) {
-            memcpy(m->text, piece, len);
-            m->len = (uint8_t)len;
-            m->count = (uint8_t)local.count;
-            m->has_ids = !counting && local.count <= TM_MEMO_IDS;
-            if (m->has_ids)
-                memcpy(m->ids, ids, local.count * sizeof(ids[0]));
+        has_ids = !counting && local.count <= CACHE_IDS;
+        if (!counting && !has_ids)
+            return;
+        seq = atomic_load_explicit(&c->seq, memory_order_relaxed);
+        if ((seq & 1) || !atomic_compare_exchange_strong_explicit(
+                             &c->seq, &seq, seq + 1, memory_order_relaxed,
+                             memory_order_relaxed))
+            return; /* another thread is writing this entry */
+        atomic_thread_fence(memory_order_release);
+        atomic_store_explicit(&c->meta, len | (local.count << 8) | ((uint64_t)has_ids << 16),
+                              memory_order_relaxed);
+        for (int k = 0; k < 3; k++)
+            atomic_store_explicit(&c->text[k], text[k], memory_order_relaxed);
+        if (has_ids) {
+            uint64_t w[3] = {0, 0, 0};
+            for (uint32_t i = 0; i < local.count; i++)
+                w[i / 2] |= (uint64_t)out[i] << (32 * (i % 2));
+            for (int k = 0; k < 3; k++)
+                atomic_store_explicit(&c->ids[k], w[k], memory_order_relaxed);
         }
+        atomic_store_explicit(&c->seq, seq + 2, memory_order_release);
     }
 }
 
@@ -464,8 +537,8 @@ void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
         e->rc = e->rc ? e->rc : TM_ELIMIT;
         return;
     }
-    if (e->memo && len <= TM_MEMO_BYTES)
-        merge_memo(enc, piece, (uint32_t)len, e);
+    if (len <= CACHE_BYTES)
+        merge_cached(enc, piece, (uint32_t)len, e);
     else if (len <= SHORT_PIECE)
         merge_short(enc, piece, (uint32_t)len, e);
     else

@@ -138,11 +138,6 @@ static void encode_valid(const tm_encoding *enc, const uint8_t *text, size_t len
     tm__encode_ordinary(enc, text + from, len - from, true, e);
 }
 
-/* Texts at least this long get a memo of merged pieces. It is the only
- * allocation counting valid UTF-8 makes, small next to the text it serves;
- * without memory it is skipped. */
-#define MEMO_MIN_TEXT (64u << 10)
-
 /* Encode any bytes: sanitize a copy only when the text is not valid UTF-8. */
 static int encode_bytes(const tm_encoding *enc, const char *text, size_t len,
                         unsigned flags, struct tm__emit *e)
@@ -165,10 +160,7 @@ static int encode_bytes(const tm_encoding *enc, const char *text, size_t len,
         s = fixed;
         len = n;
     }
-    e->memo = len >= MEMO_MIN_TEXT ? calloc(1, sizeof(struct tm__memo)) : NULL;
     encode_valid(enc, s, len, flags, e);
-    free(e->memo);
-    e->memo = NULL;
     free(fixed);
     tm__emit_flush(e);
     return e->rc;

@@ -43,7 +43,6 @@ tm_stream *tm_stream_new(const tm_encoding *enc, unsigned flags,
     st->emit.mode = sink ? TM_EMIT_SINK : TM_EMIT_COUNT;
     st->emit.sink = sink;
     st->emit.sink_ctx = sink_ctx;
-    st->emit.memo = calloc(1, sizeof(struct tm__memo)); /* optional */
     return st;
 }
 
@@ -51,7 +50,6 @@ void tm_stream_free(tm_stream *st)
 {
     if (st == NULL)
         return;
-    free(st->emit.memo);
     free(st->buf);
     free(st);
 }

@@ -87,6 +87,8 @@ struct tm_encoding {
     uint32_t special_max_len;
     uint8_t special_first[32];      /* bitmap of first bytes of specials */
 
+    struct tm__merge_cache *merge_cache; /* heap; see bpe.c */
+
     void *map;      /* mmap'd file, or NULL */
     size_t map_len;
     void *heap;     /* heap copy of the vocabulary (compiled in memory), or NULL */
@@ -185,28 +187,8 @@ enum tm__emit_mode { TM_EMIT_COUNT, TM_EMIT_FIXED, TM_EMIT_GROW, TM_EMIT_SINK };
 
 #define TM_SINK_BATCH 1024
 
-/* A memo of pieces that needed merging (bpe.c): prose repeats its rarer
- * words, and merging one costs tens of table lookups where the memo costs
- * one. Direct-mapped; pieces of up to TM_MEMO_BYTES bytes. */
-#define TM_MEMO_SLOTS 8192
-#define TM_MEMO_BYTES 22
-#define TM_MEMO_IDS 6
-
-struct tm__memo_entry {
-    uint8_t text[TM_MEMO_BYTES];
-    uint8_t len;        /* 0 = empty */
-    uint8_t count;      /* tokens the piece merges into */
-    uint32_t ids[TM_MEMO_IDS]; /* valid when count <= TM_MEMO_IDS and has_ids */
-    uint32_t has_ids;
-};
-
-struct tm__memo {
-    struct tm__memo_entry slot[TM_MEMO_SLOTS];
-};
-
 struct tm__emit {
     int mode;
-    struct tm__memo *memo; /* or NULL */
     int rc;               /* first error (TM_ENOMEM, sink's return) */
     uint64_t count;
     tm_token *ids;        /* FIXED: caller's buffer */
@@ -275,6 +257,12 @@ size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
 bool tm__pretok_selfcheck(void);
 
 /* ---- byte-pair merge (bpe.c) ---- */
+
+/* The cache of merged pieces an encoding owns (bpe.c): allocated at open,
+ * shared by every thread using the encoding. */
+struct tm__merge_cache;
+struct tm__merge_cache *tm__merge_cache_new(void);
+void tm__merge_cache_free(struct tm__merge_cache *cache);
 
 /* Merge one piece (not itself a token) and emit its ids. */
 void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,

@@ -384,6 +384,9 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
         enc->bloom[a >> 6] |= 1ull << (a & 63);
         enc->bloom[b >> 6] |= 1ull << (b & 63);
     }
+    enc->merge_cache = tm__merge_cache_new();
+    if (enc->merge_cache == NULL)
+        return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
     enc->pair_rank = malloc(65536 * sizeof(*enc->pair_rank));
     if (enc->pair_rank == NULL)
         return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
@@ -401,6 +404,7 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
 
 void tm__vocab_release(tm_encoding *enc)
 {
+    tm__merge_cache_free(enc->merge_cache);
     free(enc->bloom);
     free(enc->pair_rank);
     free(enc->specials);
@@ -807,6 +811,7 @@ int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
         memset(&probe, 0, sizeof(probe));
         rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
         free(probe.pair_rank);
+        tm__merge_cache_free(probe.merge_cache);
         free(probe.bloom);
         free(probe.specials);
         free(probe.special_table);
