@@ -530,6 +530,13 @@ static void merge_cached(const tm_encoding *enc, const uint8_t *piece,
     }
 }
 
+void tm__bpe_prefetch(const tm_encoding *enc, const uint8_t *piece, size_t len)
+{
+    if (len <= CACHE_BYTES)
+        __builtin_prefetch(
+            &enc->merge_cache->slot[tm__core_hash64(piece, len) & (CACHE_SLOTS - 1)]);
+}
+
 void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
                    struct tm__emit *e)
 {

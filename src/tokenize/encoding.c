@@ -60,9 +60,11 @@ int tm__emit_flush(struct tm__emit *e)
 
 /* ---- encoding ---- */
 
-/* Pieces per batch. The scanner fills a batch, then every piece's table
- * slot is prefetched before any is looked up, so the cache misses of a
- * batch overlap instead of following one another. */
+/* Pieces per batch. The scanner fills a batch; every piece's table slot is
+ * prefetched before any is looked up, and every merge-cache entry the
+ * pieces that are not tokens will read is prefetched before any is merged,
+ * so the cache misses of a batch overlap instead of following one
+ * another. */
 #define BATCH 128
 
 /* low_bytes[n]: a mask of the low n bytes of a word. */
@@ -76,6 +78,7 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
 {
     size_t ends[BATCH], pos = 0;
     uint64_t keys[BATCH], hashes[BATCH];
+    uint32_t ranks[BATCH];
 
     while (pos < len) {
         size_t n = tm__pretok_batch(enc->pattern, text, len, pos, final, ends, BATCH);
@@ -97,20 +100,26 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
             __builtin_prefetch(&enc->table[hashes[k] & enc->table_mask]);
             start = ends[k];
         }
+        start = pos;
         for (size_t k = 0; k < n; k++) {
-            size_t plen = ends[k] - pos;
-            uint32_t r;
+            size_t plen = ends[k] - start;
             if (plen == 1)
-                r = enc->byte_rank[text[pos]];
+                ranks[k] = enc->byte_rank[text[start]];
             else if (plen > enc->max_token_len)
-                r = TM_RANK_NONE;
+                ranks[k] = TM_RANK_NONE;
             else
-                r = tm__table_find(enc->table, enc->table_mask, enc->offsets,
-                                   enc->bytes, text + pos, plen, keys[k], hashes[k]);
-            if (r != TM_RANK_NONE)
-                tm__emit(e, r);
+                ranks[k] = tm__table_find(enc->table, enc->table_mask, enc->offsets,
+                                          enc->bytes, text + start, plen, keys[k],
+                                          hashes[k]);
+            if (ranks[k] == TM_RANK_NONE)
+                tm__bpe_prefetch(enc, text + start, plen);
+            start = ends[k];
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (ranks[k] != TM_RANK_NONE)
+                tm__emit(e, ranks[k]);
             else
-                tm__bpe_piece(enc, text + pos, plen, e);
+                tm__bpe_piece(enc, text + pos, ends[k] - pos, e);
             pos = ends[k];
         }
         if (n < BATCH)

@@ -264,6 +264,9 @@ struct tm__merge_cache;
 struct tm__merge_cache *tm__merge_cache_new(void);
 void tm__merge_cache_free(struct tm__merge_cache *cache);
 
+/* Start loading what tm__bpe_piece will read for this piece. */
+void tm__bpe_prefetch(const tm_encoding *enc, const uint8_t *piece, size_t len);
+
 /* Merge one piece (not itself a token) and emit its ids. */
 void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
                    struct tm__emit *e);
