@@ -77,7 +77,7 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
                            size_t len, bool final, struct tm__emit *e)
 {
     size_t ends[BATCH], pos = 0;
-    uint64_t keys[BATCH], hashes[BATCH];
+    uint64_t keys[BATCH], keys2[BATCH], hashes[BATCH];
     uint32_t ranks[BATCH];
 
     while (pos < len) {
@@ -90,10 +90,13 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
                 /* The common case without branching on the length: the
                  * same zero-padded key tm__short_key makes. */
                 keys[k] = tm__core_load64(text + start) & low_bytes[plen];
+                keys2[k] = 0;
                 hashes[k] = tm__core_mix64(keys[k] ^ ((uint64_t)plen << 59),
                                            0x9e3779b97f4a7c15ull);
             } else if (plen <= enc->max_token_len) {
-                keys[k] = tm__token_key(text + start, plen, &hashes[k]);
+                keys[k] = tm__token_key(text + start, plen, &keys2[k], &hashes[k]);
+                if (plen > TM_INLINE_TOKEN && plen <= TM_KEY2_TOKEN)
+                    __builtin_prefetch(&enc->key2[hashes[k] & enc->table_mask]);
             } else {
                 hashes[k] = 0;
             }
@@ -108,9 +111,9 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
             else if (plen > enc->max_token_len)
                 ranks[k] = TM_RANK_NONE;
             else
-                ranks[k] = tm__table_find(enc->table, enc->table_mask, enc->offsets,
-                                          enc->bytes, text + start, plen, keys[k],
-                                          hashes[k]);
+                ranks[k] = tm__table_find(enc->table, enc->key2, enc->table_mask,
+                                          enc->offsets, enc->bytes, text + start,
+                                          plen, keys[k], keys2[k], hashes[k]);
             if (ranks[k] == TM_RANK_NONE)
                 tm__bpe_prefetch(enc, text + start, plen);
             start = ends[k];

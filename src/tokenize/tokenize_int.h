@@ -70,6 +70,7 @@ struct tm_encoding {
     const uint32_t *offsets;  /* n_ranks + 1 offsets into bytes */
     const uint8_t *bytes;
     const struct tm__slot *table;
+    const uint64_t *key2;     /* second key word of each slot (see tm__token_key) */
     uint32_t table_mask;
     uint32_t byte_rank[256];  /* rank of each single byte */
     uint32_t *pair_rank;      /* 65536 entries: rank of each 2-byte token,
@@ -128,27 +129,45 @@ static inline uint64_t tm__short_key(const uint8_t *s, size_t n)
     return s[0];
 }
 
-/* The table key of s[0..n) (n >= 1); *h receives the probe hash. Part of
- * the .tmv format: never change it without changing the format version. */
-static inline uint64_t tm__token_key(const uint8_t *s, size_t n, uint64_t *h)
+/* The longest tokens whose bytes the table holds inline: up to 8 in the
+ * slot's key, 9 to 16 as the first 8 bytes in key and the last 8 in the
+ * parallel key2 array (for a given length the two overlapping words
+ * determine the bytes). Longer tokens are compared through offsets. */
+#define TM_KEY2_TOKEN 16
+
+/* The table key of s[0..n) (n >= 1); *key2 receives the second key word
+ * (0 when unused) and *h the probe hash. Part of the .tmv format: never
+ * change it without changing the format version. */
+static inline uint64_t tm__token_key(const uint8_t *s, size_t n, uint64_t *key2,
+                                     uint64_t *h)
 {
     uint64_t key;
 
     if (n <= TM_INLINE_TOKEN) {
         key = tm__short_key(s, n);
+        *key2 = 0;
         *h = tm__core_mix64(key ^ ((uint64_t)n << 59), 0x9e3779b97f4a7c15ull);
         return key;
     }
+    if (n <= TM_KEY2_TOKEN) {
+        key = tm__core_load64(s);
+        *key2 = tm__core_load64(s + n - 8);
+        *h = tm__core_mix64(key ^ ((uint64_t)n << 59),
+                            *key2 ^ 0x9e3779b97f4a7c15ull);
+        return key;
+    }
     key = tm__core_hash64(s, n);
+    *key2 = 0;
     *h = key;
     return key;
 }
 
-/* Find s[0..n) with its key and hash in a token table. */
-static inline uint32_t tm__table_find(const struct tm__slot *table, uint32_t mask,
+/* Find s[0..n) with its keys and hash in a token table. */
+static inline uint32_t tm__table_find(const struct tm__slot *table,
+                                      const uint64_t *key2s, uint32_t mask,
                                       const uint32_t *offsets, const uint8_t *bytes,
                                       const uint8_t *s, size_t n, uint64_t key,
-                                      uint64_t h)
+                                      uint64_t key2, uint64_t h)
 {
     for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
         const struct tm__slot *slot = &table[i];
@@ -156,7 +175,8 @@ static inline uint32_t tm__table_find(const struct tm__slot *table, uint32_t mas
             return TM_RANK_NONE;
         if (slot->key == key && slot->len == n &&
             (n <= TM_INLINE_TOKEN ||
-             tm__bytes_equal(bytes + offsets[slot->rank], s, n)))
+             (n <= TM_KEY2_TOKEN ? key2s[i] == key2
+                                 : tm__bytes_equal(bytes + offsets[slot->rank], s, n))))
             return slot->rank;
     }
 }
@@ -165,7 +185,7 @@ static inline uint32_t tm__table_find(const struct tm__slot *table, uint32_t mas
 static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
                                       size_t n)
 {
-    uint64_t key, h;
+    uint64_t key, key2, h;
 
     if (n == 1)
         return enc->byte_rank[s[0]];
@@ -173,12 +193,12 @@ static inline uint32_t tm__vocab_rank(const tm_encoding *enc, const uint8_t *s,
         return enc->pair_rank[s[0] | (s[1] << 8)];
     if (n > enc->max_token_len)
         return TM_RANK_NONE;
-    key = tm__token_key(s, n, &h);
+    key = tm__token_key(s, n, &key2, &h);
     if (!((enc->bloom[tm__bloom_a(h) >> 6] >> (tm__bloom_a(h) & 63)) & 1) ||
         !((enc->bloom[tm__bloom_b(h) >> 6] >> (tm__bloom_b(h) & 63)) & 1))
         return TM_RANK_NONE;
-    return tm__table_find(enc->table, enc->table_mask, enc->offsets, enc->bytes, s,
-                          n, key, h);
+    return tm__table_find(enc->table, enc->key2, enc->table_mask, enc->offsets,
+                          enc->bytes, s, n, key, key2, h);
 }
 
 /* ---- emitting ids ---- */

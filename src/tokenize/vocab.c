@@ -6,7 +6,7 @@
  *
  *   offset size  field
  *   0      8     magic "TMVOCAB1"
- *   8      4     format version (2)
+ *   8      4     format version (3)
  *   12     4     split pattern (enum tm__pattern)
  *   16     4     n_ranks: ordinary ids are 0 .. n_ranks-1
  *   20     4     n_vocab: one past the largest id, specials included
@@ -19,8 +19,9 @@
  *   56     8     bytes_len
  *   64     8     table_off: table_size slots {u64 key, u32 rank, u32 len},
  *                open addressing with linear probing from hash & (size-1);
- *                key and hash are tm__token_key's (tokens of up to 8 bytes
- *                are stored inline in key); len 0 marks an empty slot
+ *                key and hash are tm__token_key's (tokens of up to 16
+ *                bytes are stored inline in key and key2); len 0 marks an
+ *                empty slot
  *   72     8     special_off: n_special records {u32 id, u32 len, bytes,
  *                zero padding to 4}
  *   80     8     special_len
@@ -28,6 +29,8 @@
  *   96     8     checksum: tm__vocab_checksum, covering the whole file
  *                (this field read as zero)
  *   104    24    encoding name, NUL-padded (every byte after the name 0)
+ *   128    8     key2_off: table_size u64, each slot's second key word
+ *   136    24    reserved (must be 0)
  *
  * An id with no bytes (a gap in the ranks) has equal offsets. Loading maps
  * the file read-only and checks every field and index before use, so a
@@ -44,8 +47,8 @@
 #include "tokenize/tokenize_int.h"
 
 #define TMV_MAGIC "TMVOCAB1"
-#define TMV_VERSION 2
-#define TMV_HEADER 128
+#define TMV_VERSION 3
+#define TMV_HEADER 160
 #define MAX_IDS (1u << 24)        /* sanity cap on vocabulary size */
 #define MAX_TOKEN_BYTES 4096      /* sanity cap on one token's length */
 
@@ -237,7 +240,7 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
 {
     const uint8_t *p = data;
     uint64_t offsets_off, bytes_off, bytes_len, table_off, special_off,
-        special_len, file_size, checksum;
+        special_len, file_size, checksum, key2_off;
     uint32_t version, table_size;
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -263,6 +266,7 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     special_len = tm__core_load64(p + 80);
     file_size = tm__core_load64(p + 88);
     checksum = tm__core_load64(p + 96);
+    key2_off = tm__core_load64(p + 128);
 
     if (file_size != len)
         return bad(err, what, "file size does not match its header (truncated?)");
@@ -270,6 +274,9 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
         return bad(err, what, "checksum mismatch (corrupt file)");
     if (tm__core_load32(p + 36) != 0)
         return bad(err, what, "reserved header field is not zero");
+    for (int k = 136; k < TMV_HEADER; k++)
+        if (p[k] != 0)
+            return bad(err, what, "reserved header field is not zero");
     if (enc->pattern < TM_PAT_R50K || enc->pattern > TM_PAT_O200K)
         return bad(err, what, "unknown split pattern");
     if (enc->n_ranks == 0 || enc->n_ranks > MAX_IDS || enc->n_vocab > MAX_IDS ||
@@ -280,12 +287,13 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     if (table_size < 2 || (table_size & (table_size - 1)) != 0 ||
         table_size <= enc->n_ranks || table_size > 4 * MAX_IDS)
         return bad(err, what, "hash table size out of range");
-    if ((offsets_off | bytes_off | table_off | special_off) & 7)
+    if ((offsets_off | bytes_off | table_off | special_off | key2_off) & 7)
         return bad(err, what, "misaligned section");
     if (offsets_off < TMV_HEADER || offsets_off > len ||
         (len - offsets_off) / 4 < (uint64_t)enc->n_ranks + 1 ||
         bytes_off > len || len - bytes_off < bytes_len ||
         table_off > len || (len - table_off) / sizeof(struct tm__slot) < table_size ||
+        key2_off < TMV_HEADER || key2_off > len || (len - key2_off) / 8 < table_size ||
         special_off > len || len - special_off < special_len)
         return bad(err, what, "section out of bounds");
     memcpy(enc->name, p + 104, 24);
@@ -299,6 +307,7 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     enc->offsets = (const uint32_t *)(p + offsets_off);
     enc->bytes = p + bytes_off;
     enc->table = (const struct tm__slot *)(p + table_off);
+    enc->key2 = (const uint64_t *)(p + key2_off);
     enc->table_mask = table_size - 1;
     if (enc->offsets[0] != 0)
         return bad(err, what, "offsets do not start at 0");
@@ -314,12 +323,13 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
         uint32_t used = 0;
         for (uint32_t i = 0; i < table_size; i++) {
             const struct tm__slot *slot = &enc->table[i];
-            uint64_t h;
+            uint64_t h, key2;
             uint32_t r = slot->rank;
             if (slot->len == 0)
                 continue;
             if (r >= enc->n_ranks || enc->offsets[r + 1] - enc->offsets[r] != slot->len ||
-                tm__token_key(enc->bytes + enc->offsets[r], slot->len, &h) != slot->key)
+                tm__token_key(enc->bytes + enc->offsets[r], slot->len, &key2, &h) != slot->key ||
+                key2 != enc->key2[i])
                 return bad(err, what, "hash table slot does not match its token");
             used++;
         }
@@ -361,9 +371,9 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
 {
     for (int b = 0; b < 256; b++) {
         uint8_t byte = (uint8_t)b;
-        uint64_t h, key = tm__token_key(&byte, 1, &h);
-        uint32_t found = tm__table_find(enc->table, enc->table_mask, enc->offsets,
-                                        enc->bytes, &byte, 1, key, h);
+        uint64_t h, key2, key = tm__token_key(&byte, 1, &key2, &h);
+        uint32_t found = tm__table_find(enc->table, enc->key2, enc->table_mask,
+                                        enc->offsets, enc->bytes, &byte, 1, key, key2, h);
         if (found == TM_RANK_NONE)
             return tm_error_set(err, TM_EFORMAT,
                                 "%s: byte 0x%02x has no token; a byte-level BPE "
@@ -375,10 +385,10 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
         return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
     for (uint32_t r = 0; r < enc->n_ranks; r++) {
         uint32_t n = enc->offsets[r + 1] - enc->offsets[r], a, b;
-        uint64_t h;
+        uint64_t h, key2;
         if (n == 0)
             continue;
-        tm__token_key(enc->bytes + enc->offsets[r], n, &h);
+        tm__token_key(enc->bytes + enc->offsets[r], n, &key2, &h);
         a = tm__bloom_a(h);
         b = tm__bloom_b(h);
         enc->bloom[a >> 6] |= 1ull << (a & 63);
@@ -475,7 +485,7 @@ static int builder_image(struct builder *b, int pattern, const char *name,
                          const char *what)
 {
     uint64_t bytes_len = 0, special_len = 0, offsets_off, bytes_off, table_off,
-             special_off, size;
+             key2_off, special_off, size;
     uint32_t table_size = 2, max_len = 0, n_vocab = b->n_ranks, n_tokens = 0;
     uint8_t *img;
 
@@ -506,7 +516,8 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     offsets_off = TMV_HEADER;
     bytes_off = align8(offsets_off + 4 * ((uint64_t)b->n_ranks + 1));
     table_off = align8(bytes_off + bytes_len);
-    special_off = table_off + sizeof(struct tm__slot) * (uint64_t)table_size;
+    key2_off = table_off + sizeof(struct tm__slot) * (uint64_t)table_size;
+    special_off = key2_off + 8 * (uint64_t)table_size;
     size = align8(special_off + special_len);
 
     img = calloc(1, size);
@@ -523,12 +534,12 @@ static int builder_image(struct builder *b, int pattern, const char *name,
         put32(img + offsets_off + 4 * (uint64_t)b->n_ranks, (uint32_t)o);
     }
     for (uint32_t r = 0; r < b->n_ranks; r++) {
-        uint64_t h, key;
+        uint64_t h, key, key2;
         uint32_t i;
         uint8_t *slot;
         if (!b->tok[r])
             continue;
-        key = tm__token_key(b->tok[r], b->tok_len[r], &h);
+        key = tm__token_key(b->tok[r], b->tok_len[r], &key2, &h);
         for (i = (uint32_t)h & (table_size - 1);
              tm__core_load32(img + table_off + 16 * (uint64_t)i + 12) != 0;
              i = (i + 1) & (table_size - 1))
@@ -537,6 +548,7 @@ static int builder_image(struct builder *b, int pattern, const char *name,
         put64(slot, key);
         put32(slot + 8, r);
         put32(slot + 12, b->tok_len[r]);
+        put64(img + key2_off + 8 * (uint64_t)i, key2);
     }
     {
         uint64_t o = special_off;
@@ -563,6 +575,7 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     put64(img + 72, special_off);
     put64(img + 80, special_len);
     put64(img + 88, size);
+    put64(img + 128, key2_off);
     memcpy(img + 104, name, strlen(name));
     put64(img + 96, tm__vocab_checksum(img, size));
     *out = img;
@@ -735,15 +748,17 @@ static int check_unique(uint8_t *img, const char *what, struct tm_error *err)
     const uint32_t *offsets = (const uint32_t *)(img + tm__core_load64(img + 40));
     const uint8_t *bytes = img + tm__core_load64(img + 48);
     const struct tm__slot *table = (const struct tm__slot *)(img + tm__core_load64(img + 64));
+    const uint64_t *key2s = (const uint64_t *)(img + tm__core_load64(img + 128));
     uint32_t mask = tm__core_load32(img + 28) - 1, n_ranks = tm__core_load32(img + 16);
 
     for (uint32_t r = 0; r < n_ranks; r++) {
         uint32_t len = offsets[r + 1] - offsets[r], found;
-        uint64_t h, key;
+        uint64_t h, key, key2;
         if (len == 0)
             continue;
-        key = tm__token_key(bytes + offsets[r], len, &h);
-        found = tm__table_find(table, mask, offsets, bytes, bytes + offsets[r], len, key, h);
+        key = tm__token_key(bytes + offsets[r], len, &key2, &h);
+        found = tm__table_find(table, key2s, mask, offsets, bytes, bytes + offsets[r], len,
+                               key, key2, h);
         if (found != r)
             return tm_error_set(err, TM_EFORMAT,
                                 "%s: ranks %u and %u have the same bytes",
