@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *fixed = NULL;
 
     FUZZ_CHECK(f != NULL, "cannot write %s", path);
-    if (size >= 128 && memcmp(data, "TMVOCAB1", 8) == 0 && (data[36] & 1)) {
+    if (size >= 104 && memcmp(data, "TMVOCAB1", 8) == 0 && (data[36] & 1)) {
         uint64_t v;
         fixed = malloc(size);
         FUZZ_CHECK(fixed != NULL, "out of memory");

@@ -315,7 +315,8 @@ struct tm__builtin {
 };
 const struct tm__builtin *tm__builtin_find(const char *name);
 
-/* The checksum stored at offset 96 of a .tmv image of len >= 128 bytes. */
+/* The checksum stored at offset 96 of a .tmv image (any len; a short one
+ * is read as if zero-padded to the header size). */
 uint64_t tm__vocab_checksum(const uint8_t *img, size_t len);
 
 int tm__vocab_load_file(tm_encoding *enc, const char *path, const char *base,

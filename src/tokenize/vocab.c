@@ -211,12 +211,13 @@ int tm__special_find(const tm_encoding *enc, const uint8_t *text, size_t len,
 
 uint64_t tm__vocab_checksum(const uint8_t *img, size_t len)
 {
-    uint8_t header[TMV_HEADER];
+    uint8_t header[TMV_HEADER] = {0};
+    size_t head = len < TMV_HEADER ? len : TMV_HEADER;
 
-    memcpy(header, img, TMV_HEADER);
+    memcpy(header, img, head);
     memset(header + 96, 0, 8);
     return tm__core_mix64(tm__core_hash64(header, TMV_HEADER) ^ 0x5bd1e9955bd1e995ull,
-                          tm__core_hash64(img + TMV_HEADER, len - TMV_HEADER) | 1);
+                          tm__core_hash64(img + head, len - head) | 1);
 }
 
 static int bad(struct tm_error *err, const char *what, const char *why)
