@@ -65,7 +65,7 @@ int tm__emit_flush(struct tm__emit *e)
  * pieces that are not tokens will read is prefetched before any is merged,
  * so the cache misses of a batch overlap instead of following one
  * another. */
-#define BATCH 128
+#define BATCH 64
 
 /* low_bytes[n]: a mask of the low n bytes of a word. */
 static const uint64_t low_bytes[9] = {
