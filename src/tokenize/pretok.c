@@ -443,11 +443,16 @@ static inline size_t fast_cl100k(const uint8_t *s, size_t i, size_t len)
         k = ascii_range_end(s, j + 1, len, 'a', 'z', true);
         return CLEAN_END(s, k, len) ? k : 0;
     }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n]* with the run ending at ASCII that is
-     * neither \r nor \n (so the trailing part is empty) */
-    if ((c & B_OTH) && s[i] != '\'') {
-        k = fast_run(s, i + 1, len, B_OTH);
-        if (CLEAN_END(s, k, len) && s[k] != '\r' && s[k] != '\n')
+    /*  ?[^\s\p{L}\p{N}]+[\r\n]* (an apostrophe first could start a
+     * contraction) */
+    j = i;
+    if (s[i] == ' ' && i + 1 < len && (byte_class[s[i + 1]] & B_OTH))
+        j = i + 1;
+    if ((byte_class[s[j]] & B_OTH) && (j > i || s[i] != '\'')) {
+        k = fast_run(s, j + 1, len, B_OTH);
+        while (k < len && (s[k] == '\r' || s[k] == '\n'))
+            k++;
+        if (CLEAN_END(s, k, len))
             return k;
     }
     return 0;
@@ -472,11 +477,15 @@ static inline size_t fast_o200k(const uint8_t *s, size_t i, size_t len)
             return k;
         return 0;
     }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* with the run ending at ASCII other than
-     * \r, \n and / (so the trailing part is empty) */
-    if (c & B_OTH) {
-        k = fast_run(s, i + 1, len, B_OTH);
-        if (CLEAN_END(s, k, len) && s[k] != '\r' && s[k] != '\n' && s[k] != '/')
+    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
+    j = i;
+    if (s[i] == ' ' && i + 1 < len && (byte_class[s[i + 1]] & B_OTH))
+        j = i + 1;
+    if (byte_class[s[j]] & B_OTH) {
+        k = fast_run(s, j + 1, len, B_OTH);
+        while (k < len && (s[k] == '\r' || s[k] == '\n' || s[k] == '/'))
+            k++;
+        if (CLEAN_END(s, k, len))
             return k;
     }
     return 0;
