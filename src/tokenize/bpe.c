@@ -318,15 +318,15 @@ struct pair_cache {
     uint32_t rank[PAIR_CACHE];
 };
 
-static inline uint32_t pair_rank(const tm_encoding *enc, struct pair_cache *pc,
-                                 const uint8_t *piece, uint32_t from,
-                                 uint32_t mid, uint32_t to, uint32_t a, uint32_t b)
+/* The rank of piece[from..to), the parts with ranks a and b joined. */
+static inline uint32_t cached_merge(const tm_encoding *enc, struct pair_cache *pc,
+                                    const uint8_t *piece, uint32_t from, uint32_t to,
+                                    uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)(a + 1) << 32) | (b + 1);
     uint32_t slot = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 52) & (PAIR_CACHE - 1);
     uint32_t r;
 
-    (void)mid;
     if (pc->key[slot] == key)
         return pc->rank[slot];
     r = span_rank(enc, piece, from, to);
@@ -387,13 +387,13 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
             pt[n].prev = p;
         parts--;
         pt[p].tok = r;
-        pt[p].rank = n < len ? pair_rank(enc, pc, piece, p, n, pt[n].next, r, pt[n].tok)
+        pt[p].rank = n < len ? cached_merge(enc, pc, piece, p, pt[n].next, r, pt[n].tok)
                              : TM_RANK_NONE;
         if (pt[p].rank != TM_RANK_NONE)
             queue_push(&q, pt[p].rank, p);
         if (pt[p].prev != NIL) {
             uint32_t o = pt[p].prev;
-            pt[o].rank = pair_rank(enc, pc, piece, o, p, n, pt[o].tok, r);
+            pt[o].rank = cached_merge(enc, pc, piece, o, n, pt[o].tok, r);
             if (pt[o].rank != TM_RANK_NONE)
                 queue_push(&q, pt[o].rank, o);
         }
