@@ -364,15 +364,22 @@ static size_t next_o200k(struct scan *sc, size_t i)
 /* ---- ASCII fast paths ----
  *
  * Most pieces of English text and code are ASCII words, optionally led by
- * one space or punctuation character, and runs of ASCII punctuation. These
- * functions recognise exactly those shapes with one table lookup per byte
- * and return the piece's end; anything else (a non-ASCII byte anywhere the
- * answer could depend on it, an apostrophe, the end of the text) returns 0
- * and the general scanner decides. So they never change a result, only how
- * fast common pieces are found.
+ * one space or punctuation character, and runs of ASCII punctuation. The
+ * fast paths recognise exactly those shapes and return the piece's end;
+ * anything else (a non-ASCII byte anywhere the answer could depend on it,
+ * an apostrophe, the end of the text) returns 0 and the general scanner
+ * decides. So they never change a result, only how fast common pieces are
+ * found.
+ *
+ * They work on a window of 64 bytes whose classes are bit masks (bit b:
+ * byte base+b), so a word's end is one bit scan. With SSE2 (every x86-64)
+ * the masks come from vector compares, elsewhere from the byte table. The
+ * window is refilled when a piece starts in its last 16 bytes; near the
+ * end of the text it holds a copy padded with non-ASCII bytes, so a piece
+ * that reaches the end of the text is left to the general scanner.
  */
 enum {
-    B_LET = 1, B_UP = 2, B_LOW = 4, B_DIG = 8,
+    B_LET = 1, B_UP = 2, B_LOW = 4,
     B_OTH = 16,    /* ASCII [^\s\p{L}\p{N}] */
     B_PRE = 32,    /* ASCII [^\r\n\p{L}\p{N}] other than the apostrophe */
     B_NA = 64,     /* not ASCII */
@@ -381,7 +388,7 @@ enum {
     ((c) >= 0x80 ? B_NA                                                     \
      : (c) >= 'A' && (c) <= 'Z' ? B_LET | B_UP                              \
      : (c) >= 'a' && (c) <= 'z' ? B_LET | B_LOW                             \
-     : (c) >= '0' && (c) <= '9' ? B_DIG                                     \
+     : (c) >= '0' && (c) <= '9' ? 0                                         \
      : (c) == '\r' || (c) == '\n' ? 0                                       \
      : (c) == ' ' || ((c) >= 9 && (c) <= 13) ? B_PRE                        \
      : (c) == '\'' ? B_OTH                                                  \
@@ -391,128 +398,23 @@ enum {
 #define BF64(c) BF16(c), BF16(c + 16), BF16(c + 32), BF16(c + 48)
 static const uint8_t byte_class[256] = {BF64(0), BF64(64), BF64(128), BF64(192)};
 
-/* End of the run of bytes with any of `want` from k; also reports the
- * first byte after it (or 0x80 | B_NA at the end of the text). */
-static inline size_t fast_run(const uint8_t *s, size_t k, size_t len, uint8_t want)
-{
-    while (k < len && (byte_class[s[k]] & want))
-        k++;
-    return k;
-}
-
-/* End of the run of ASCII bytes in [lo, hi] from k (with fold, bytes are
- * compared with bit 5 set: both cases of a letter). Eight bytes at a time
- * while eight are left, so the end of a word costs one predictable branch
- * instead of a mispredicted exit from a byte loop. */
-static inline size_t ascii_range_end(const uint8_t *s, size_t k, size_t len,
-                                     uint8_t lo, uint8_t hi, bool fold)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-
-    while (k + 8 <= len) {
-        uint64_t w = tm__core_load64(s + k);
-        uint64_t y = (fold ? w | 0x20 * ones : w) & ~high;
-        uint64_t in = (y + (0x80u - lo) * ones) & ~(y + (0x7Fu - hi) * ones) & ~w & high;
-        uint64_t out = ~in & high;
-        if (out)
-            return k + ((size_t)__builtin_ctzll(out) >> 3);
-        k += 8;
-    }
-    while (k < len) {
-        uint8_t b = fold ? (uint8_t)(s[k] | 0x20) : s[k];
-        if (s[k] >= 0x80 || b < lo || b > hi)
-            break;
-        k++;
-    }
-    return k;
-}
-
-/* A piece ends cleanly at k when k is inside the text and the byte there
- * is ASCII: nothing beyond can change the piece. */
-#define CLEAN_END(s, k, len) ((k) < (len) && !(byte_class[(s)[k]] & B_NA))
-
-static inline size_t fast_cl100k(const uint8_t *s, size_t i, size_t len)
-{
-    uint8_t c = byte_class[s[i]];
-    size_t j = i, k;
-
-    /* [^\r\n\p{L}\p{N}]?\p{L}+ (an apostrophe could start a contraction) */
-    if ((c & B_PRE) && i + 1 < len && (byte_class[s[i + 1]] & B_LET))
-        j = i + 1;
-    if (byte_class[s[j]] & B_LET) {
-        k = ascii_range_end(s, j + 1, len, 'a', 'z', true);
-        return CLEAN_END(s, k, len) ? k : 0;
-    }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n]* (an apostrophe first could start a
-     * contraction) */
-    j = i;
-    if (s[i] == ' ' && i + 1 < len && (byte_class[s[i + 1]] & B_OTH))
-        j = i + 1;
-    if ((byte_class[s[j]] & B_OTH) && (j > i || s[i] != '\'')) {
-        k = fast_run(s, j + 1, len, B_OTH);
-        while (k < len && (s[k] == '\r' || s[k] == '\n'))
-            k++;
-        if (CLEAN_END(s, k, len))
-            return k;
-    }
-    return 0;
-}
-
-static inline size_t fast_o200k(const uint8_t *s, size_t i, size_t len)
-{
-    uint8_t c = byte_class[s[i]];
-    size_t j = i, k, u;
-
-    /* prefix, then U*L+ or else U+L*, all ASCII */
-    if ((c & (B_PRE | B_OTH)) && i + 1 < len && (byte_class[s[i + 1]] & B_LET))
-        j = i + 1;
-    if (byte_class[s[j]] & B_LET) {
-        u = ascii_range_end(s, j, len, 'A', 'Z', false);
-        k = ascii_range_end(s, u, len, 'a', 'z', false);
-        /* Ends at an uppercase letter (after lowercase), or at ASCII that is
-         * not a letter and not an apostrophe (no contraction follows). */
-        if (k > u && k < len && (byte_class[s[k]] & B_UP))
-            return k;
-        if (CLEAN_END(s, k, len) && !(byte_class[s[k]] & B_LET) && s[k] != '\'')
-            return k;
-        return 0;
-    }
-    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
-    j = i;
-    if (s[i] == ' ' && i + 1 < len && (byte_class[s[i + 1]] & B_OTH))
-        j = i + 1;
-    if (byte_class[s[j]] & B_OTH) {
-        k = fast_run(s, j + 1, len, B_OTH);
-        while (k < len && (s[k] == '\r' || s[k] == '\n' || s[k] == '/'))
-            k++;
-        if (CLEAN_END(s, k, len))
-            return k;
-    }
-    return 0;
-}
-
-/* ---- the fast paths over a 64-byte window of class masks ----
- *
- * Where SSE2 is available (every x86-64), the byte classes of 64 bytes are
- * computed at once into bit masks (bit b: byte base+b), and a word's end
- * is one bit scan instead of a loop. Same shapes and same deferrals as the
- * per-byte fast paths above; the window is refilled when a piece starts in
- * its last 16 bytes, and a piece that runs to the window's end defers. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define HAVE_WINDOW 1
+#define WINDOW 64
 
 struct window {
-    size_t base;      /* SIZE_MAX: not loaded */
+    size_t base;            /* SIZE_MAX: not loaded */
+    const uint8_t *p;       /* the window's bytes: text + base, or pad */
     uint64_t let, up, low, oth, na;
+    uint8_t pad[WINDOW];
 };
 
-static inline void window_load(struct window *w, const uint8_t *s, size_t base)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static inline void window_masks(struct window *w)
 {
-    w->base = base;
     w->let = w->up = w->low = w->oth = w->na = 0;
     for (int q = 0; q < 4; q++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + base + 16 * q));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w->p + 16 * q));
         __m128i lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
         __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
                                    _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
@@ -537,82 +439,116 @@ static inline void window_load(struct window *w, const uint8_t *s, size_t base)
         w->na |= (uint64_t)(uint16_t)_mm_movemask_epi8(neg) << sh;
     }
 }
+#else
+static inline void window_masks(struct window *w)
+{
+    w->let = w->up = w->low = w->oth = w->na = 0;
+    for (unsigned b = 0; b < WINDOW; b++) {
+        uint8_t c = byte_class[w->p[b]];
+        w->let |= (uint64_t)((c & B_LET) != 0) << b;
+        w->up |= (uint64_t)((c & B_UP) != 0) << b;
+        w->low |= (uint64_t)((c & B_LOW) != 0) << b;
+        w->oth |= (uint64_t)((c & B_OTH) != 0) << b;
+        w->na |= (uint64_t)((c & B_NA) != 0) << b;
+    }
+}
+#endif
+
+static inline void window_load(struct window *w, const uint8_t *s, size_t base,
+                               size_t len)
+{
+    w->base = base;
+    if (base + WINDOW <= len) {
+        w->p = s + base;
+    } else {
+        memset(w->pad, 0x80, WINDOW);
+        memcpy(w->pad, s + base, len - base);
+        w->p = w->pad;
+    }
+    window_masks(w);
+}
 
 /* The end (offset in the window) of the run of mask bits from off, or 64
  * when the run reaches the window's end. off < 64. */
 static inline unsigned run_off(uint64_t mask, unsigned off)
 {
     uint64_t rest = ~mask >> off;
-    return rest ? off + (unsigned)__builtin_ctzll(rest) : 64;
+    return rest ? off + (unsigned)__builtin_ctzll(rest) : WINDOW;
 }
 
 #define BIT(m, o) (((m) >> (o)) & 1)
 
-static inline size_t win_cl100k(const struct window *w, const uint8_t *s, size_t i)
+/* A piece ends cleanly at offset k when k is inside the window and the byte
+ * there is ASCII (so inside the text): nothing beyond can change it. */
+#define CLEAN_END(w, k) ((k) < WINDOW && !BIT((w)->na, k))
+
+static inline size_t fast_cl100k(const struct window *w, size_t i)
 {
     unsigned off = (unsigned)(i - w->base), j = off, k;
-    uint8_t c = byte_class[s[i]];
+    const uint8_t *p = w->p;
 
-    if ((c & B_PRE) && BIT(w->let, off + 1))
+    /* [^\r\n\p{L}\p{N}]?\p{L}+ (an apostrophe could start a contraction) */
+    if ((byte_class[p[off]] & B_PRE) && BIT(w->let, off + 1))
         j = off + 1;
     if (BIT(w->let, j)) {
         k = run_off(w->let, j);
-        return k < 64 && !BIT(w->na, k) ? w->base + k : 0;
+        return CLEAN_END(w, k) ? w->base + k : 0;
     }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n]* (an apostrophe first could start a
+     * contraction) */
     j = off;
-    if (s[i] == ' ' && BIT(w->oth, off + 1))
+    if (p[off] == ' ' && BIT(w->oth, off + 1))
         j = off + 1;
-    if (BIT(w->oth, j) && (j > off || s[i] != '\'')) {
+    if (BIT(w->oth, j) && (j > off || p[off] != '\'')) {
         k = run_off(w->oth, j);
-        while (k < 64 && (s[w->base + k] == '\r' || s[w->base + k] == '\n'))
+        while (k < WINDOW && (p[k] == '\r' || p[k] == '\n'))
             k++;
-        return k < 64 && !BIT(w->na, k) ? w->base + k : 0;
+        return CLEAN_END(w, k) ? w->base + k : 0;
     }
     return 0;
 }
 
-static inline size_t win_o200k(const struct window *w, const uint8_t *s, size_t i)
+static inline size_t fast_o200k(const struct window *w, size_t i)
 {
     unsigned off = (unsigned)(i - w->base), j = off, k, u;
-    uint8_t c = byte_class[s[i]];
+    const uint8_t *p = w->p;
 
-    if ((c & (B_PRE | B_OTH)) && BIT(w->let, off + 1))
+    /* prefix, then U*L+ or else U+L*, all ASCII */
+    if ((byte_class[p[off]] & (B_PRE | B_OTH)) && BIT(w->let, off + 1))
         j = off + 1;
     if (BIT(w->let, j)) {
         u = run_off(w->up, j);
-        k = u < 64 ? run_off(w->low, u) : 64;
-        if (k >= 64)
+        k = u < WINDOW ? run_off(w->low, u) : WINDOW;
+        if (k >= WINDOW)
             return 0;
+        /* Ends at an uppercase letter (after lowercase), or at ASCII that is
+         * not a letter and not an apostrophe (no contraction follows). */
         if (k > u && BIT(w->up, k))
             return w->base + k;
-        if (!BIT(w->na, k) && !BIT(w->let, k) && s[w->base + k] != '\'')
+        if (CLEAN_END(w, k) && !BIT(w->let, k) && p[k] != '\'')
             return w->base + k;
         return 0;
     }
+    /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
     j = off;
-    if (s[i] == ' ' && BIT(w->oth, off + 1))
+    if (p[off] == ' ' && BIT(w->oth, off + 1))
         j = off + 1;
     if (BIT(w->oth, j)) {
         k = run_off(w->oth, j);
-        while (k < 64 && (s[w->base + k] == '\r' || s[w->base + k] == '\n' ||
-                          s[w->base + k] == '/'))
+        while (k < WINDOW && (p[k] == '\r' || p[k] == '\n' || p[k] == '/'))
             k++;
-        return k < 64 && !BIT(w->na, k) ? w->base + k : 0;
+        return CLEAN_END(w, k) ? w->base + k : 0;
     }
     return 0;
 }
 
-/* The fast path through the window when 64 bytes from pos are in the text
- * (refilling it when pos is in its last 16 bytes or before it), else the
- * per-byte fast path. */
-#define WINDOW_FAST(win_fn, fast_fn)                                      \
-    (pos + 64 <= len                                                      \
-         ? ((pos >= win.base + 48 || pos < win.base                       \
-                 ? window_load(&win, text, pos)                           \
-                 : (void)0),                                              \
-            win_fn(&win, text, pos))                                      \
-         : fast_fn(text, pos, len))
-#endif
+/* The fast path at pos, refilling the window when pos is before it or in
+ * its last 16 bytes. */
+#define FAST(fast_fn)                                                     \
+    ((pos >= win.base + (WINDOW - 16) || pos < win.base                   \
+          ? window_load(&win, text, pos, len)                             \
+          : (void)0),                                                     \
+     fast_fn(&win, pos))
 
 /* One scanner loop per pattern, so the dispatch happens once per batch. */
 #define PRETOK_LOOP(next_fn, fast_expr)                                   \
@@ -632,39 +568,23 @@ static inline size_t win_o200k(const struct window *w, const uint8_t *s, size_t 
         }                                                                 \
     } while (0)
 
-static inline size_t fast_none(const uint8_t *s, size_t i, size_t len)
-{
-    (void)s;
-    (void)i;
-    (void)len;
-    return 0;
-}
 
 size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
                         size_t pos, bool final, size_t *ends, size_t max)
 {
     size_t count = 0;
-#ifdef HAVE_WINDOW
-    struct window win = {SIZE_MAX, 0, 0, 0, 0, 0};
-#endif
+    struct window win;
 
+    win.base = SIZE_MAX;
     switch (pattern) {
     case TM_PAT_R50K:
-        PRETOK_LOOP(next_r50k, fast_none(text, pos, len));
+        PRETOK_LOOP(next_r50k, 0);
         break;
     case TM_PAT_CL100K:
-#ifdef HAVE_WINDOW
-        PRETOK_LOOP(next_cl100k, WINDOW_FAST(win_cl100k, fast_cl100k));
-#else
-        PRETOK_LOOP(next_cl100k, fast_cl100k(text, pos, len));
-#endif
+        PRETOK_LOOP(next_cl100k, FAST(fast_cl100k));
         break;
     default:
-#ifdef HAVE_WINDOW
-        PRETOK_LOOP(next_o200k, WINDOW_FAST(win_o200k, fast_o200k));
-#else
-        PRETOK_LOOP(next_o200k, fast_o200k(text, pos, len));
-#endif
+        PRETOK_LOOP(next_o200k, FAST(fast_o200k));
         break;
     }
     return count;
