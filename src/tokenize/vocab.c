@@ -487,15 +487,13 @@ static int builder_image(struct builder *b, int pattern, const char *name,
 {
     uint64_t bytes_len = 0, special_len = 0, offsets_off, bytes_off, table_off,
              key2_off, special_off, size;
-    uint32_t table_size = 2, max_len = 0, n_vocab = b->n_ranks, n_tokens = 0;
+    uint32_t table_size = 2, max_len = 0, n_vocab = b->n_ranks;
     uint8_t *img;
 
     for (uint32_t r = 0; r < b->n_ranks; r++) {
         bytes_len += b->tok_len[r];
         if (b->tok_len[r] > max_len)
             max_len = b->tok_len[r];
-        if (b->tok[r])
-            n_tokens++;
     }
     for (uint32_t k = 0; k < b->n_sp; k++) {
         uint32_t l = (uint32_t)strlen(b->sp[k].text);
@@ -581,7 +579,6 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     put64(img + 96, tm__vocab_checksum(img, size));
     *out = img;
     *out_len = size;
-    (void)n_tokens;
     return TM_OK;
 }
 
