@@ -39,6 +39,13 @@ typedef struct tm_stream tm_stream;
  * ordinary text, which is what a meter must do with user content. */
 #define TM_ENCODE_ALLOW_SPECIAL 0x1u
 
+/* Encode flag for tokenizer.json encodings: add the tokens the file's
+ * post-processor template adds to a single sequence (the BOS of llama2 and
+ * gemma3), as the reference's addSpecialTokens. tokenizer.json encodings
+ * always recognise their added tokens in the text, as the reference does,
+ * so TM_ENCODE_ALLOW_SPECIAL does not apply to them. */
+#define TM_ENCODE_ADD_SPECIAL 0x2u
+
 /* Pieces up to this many bytes are merged in stack memory; counting text
  * whose pieces are all this short allocates nothing. */
 #define TM_BPE_STACK_BYTES 64
@@ -166,6 +173,15 @@ const char *tm_model_encoding(const char *model);
 int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
                               const char *name, const char *out_path,
                               struct tm_error *err);
+
+/*
+ * Compile a Hugging Face tokenizer.json (BPE model) into the .tmv format,
+ * recording the encoding name `name` (at most 23 bytes). Parts of the file
+ * tokenmeter cannot reproduce exactly (another model type, an unsupported
+ * normalizer or pre-tokenizer, BPE dropout) are an error naming the part.
+ */
+int tm_vocab_compile_hf(const char *src_path, const char *name,
+                        const char *out_path, struct tm_error *err);
 
 #ifdef __cplusplus
 }

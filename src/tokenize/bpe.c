@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "tokenize/tokenize_int.h"
+#include "tokenize/hf.h"
 
 #define SHORT_PIECE TM_BPE_STACK_BYTES
 #define BIG_ALLOC (4u << 20)
@@ -499,7 +499,10 @@ static void merge_cached(const tm_encoding *enc, const uint8_t *piece,
         local.count = 0;
         local.ids = out;
         local.cap = SHORT_PIECE;
-        merge_short(enc, piece, len, &local);
+        if (enc->hf)
+            tm__hf_merge(enc, piece, len, &local);
+        else
+            merge_short(enc, piece, len, &local);
         if (counting) {
             e->count += local.count;
         } else {
@@ -546,6 +549,8 @@ void tm__bpe_piece(const tm_encoding *enc, const uint8_t *piece, size_t len,
     }
     if (len <= CACHE_BYTES)
         merge_cached(enc, piece, (uint32_t)len, e);
+    else if (enc->hf)
+        tm__hf_merge(enc, piece, len, e);
     else if (len <= SHORT_PIECE)
         merge_short(enc, piece, (uint32_t)len, e);
     else

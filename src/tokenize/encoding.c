@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "tokenize/tokenize_int.h"
+#include "tokenize/hf.h"
 
 #ifndef TM_VOCAB_DIR
 #define TM_VOCAB_DIR "build/vocab"
@@ -119,8 +119,9 @@ size_t tm__encode_ordinary(const tm_encoding *enc, const uint8_t *text,
             start = ends[k];
         }
         for (size_t k = 0; k < n; k++) {
-            if (ranks[k] != TM_RANK_NONE)
-                tm__emit(e, ranks[k]);
+            uint32_t r = ranks[k];
+            if (r != TM_RANK_NONE && (enc->direct == NULL || (enc->direct[r >> 6] >> (r & 63)) & 1))
+                tm__emit(e, r);
             else
                 tm__bpe_piece(enc, text + pos, ends[k] - pos, e);
             pos = ends[k];
@@ -138,6 +139,10 @@ static void encode_valid(const tm_encoding *enc, const uint8_t *text, size_t len
     size_t from = 0, at;
     int k;
 
+    if (enc->hf) {
+        tm__hf_encode(enc, text, len, flags, e);
+        return;
+    }
     if (!(flags & TM_ENCODE_ALLOW_SPECIAL)) {
         tm__encode_ordinary(enc, text, len, true, e);
         return;
@@ -311,6 +316,34 @@ int tm_encoding_decode(const tm_encoding *enc, const tm_token *ids, size_t n_ids
                                 "token id %u (at position %zu) is not in %s's "
                                 "vocabulary", (unsigned)ids[i], i, enc->name);
         }
+        if (enc->hf && !enc->hf->byte_level) {
+            /* character-level: "<0xHH>" is that byte, the metaspace
+             * character is a space */
+            const struct tm__hf *hf = enc->hf;
+            if (ids[i] < 256 * 4096 && hf->fallback_complete && len == 6 &&
+                b[0] == '<' && b[1] == '0' && b[2] == 'x' && b[5] == '>') {
+                int hi = b[3] <= '9' ? b[3] - '0' : b[3] - 'A' + 10;
+                int lo = b[4] <= '9' ? b[4] - '0' : b[4] - 'A' + 10;
+                if (hf->fallback_id[(hi << 4 | lo) & 0xFF] == ids[i]) {
+                    if (o < cap)
+                        out[o] = (char)(hi << 4 | lo);
+                    o++;
+                    continue;
+                }
+            }
+            for (size_t k = 0; k < len; k++) {
+                char c = b[k];
+                if (hf->space_len && k + hf->space_len <= len &&
+                    memcmp(b + k, hf->space, hf->space_len) == 0) {
+                    c = ' ';
+                    k += hf->space_len - 1;
+                }
+                if (o < cap)
+                    out[o] = c;
+                o++;
+            }
+            continue;
+        }
         if (o + len <= cap)
             memcpy(out + o, b, len);
         else if (o < cap)
@@ -358,10 +391,11 @@ tm_encoding *tm_encoding_open(const char *name, struct tm_error *err)
     const char *env = getenv("TOKENMETER_VOCAB_DIR");
     int nd = 0;
 
-    if (tm__builtin_find(name) == NULL) {
+    if (tm__builtin_find(name) == NULL && !tm__hf_family(name)) {
         tm_error_set(err, TM_ENOENT,
                      "unknown encoding '%s' (known: r50k_base, p50k_base, "
-                     "p50k_edit, cl100k_base, o200k_base, o200k_harmony)", name);
+                     "p50k_edit, cl100k_base, o200k_base, o200k_harmony, llama3, "
+                     "llama2, qwen3, deepseek_v3, gemma3)", name);
         return NULL;
     }
     if (env && *env)

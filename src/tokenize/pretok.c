@@ -15,6 +15,21 @@
  *          [\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
  *        |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
  *
+ * and, for Hugging Face tokenizer.json families (docs/TOKENIZER-FAMILIES.md
+ * section 5.1; the strings are in the files' pre_tokenizer Split entries):
+ *
+ *  llama3 the cl100k pattern above, exactly (scanned as cl100k)
+ *  qwen   the cl100k pattern with \p{N} in place of \p{N}{1,3}
+ *  deepseek_v3  three Splits applied in sequence, each keeping matches and
+ *        the gaps between them: \p{N}{1,3}, then [一-龥぀-ゟ゠-ヿ]+, then
+ *        [!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+
+ *        |[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*
+ *        |\s*[\r\n]+|\s+(?!\S)|\s+
+ *        Every digit run and CJK run therefore stands apart, and the last
+ *        pattern sees only the text between them (a segment), whose end
+ *        acts as the end of the text. Characters where none of its
+ *        alternatives matches form pieces of their own (the gaps).
+ *
  * The reference runs them with a backtracking engine (leftmost-first
  * alternation, greedy quantifiers). Each alternative below computes the
  * match that engine finds, directly:
@@ -49,6 +64,7 @@ enum {
     F_LOW = 1 << 4,   /* [\p{Ll}\p{Lm}\p{Lo}\p{M}] */
     F_CRLF = 1 << 5,  /* \r or \n */
     F_END = 1 << 6,   /* past the end of the text */
+    F_PS = 1 << 7,    /* \p{P} or \p{S} */
 };
 
 /* [^\s\p{L}\p{N}] */
@@ -56,7 +72,7 @@ enum {
 /* [^\r\n\p{L}\p{N}] */
 #define IS_PREFIX(f) (((f) & (F_L | F_N | F_CRLF | F_END)) == 0)
 
-static const uint8_t group_flags[8] = {
+static const uint8_t group_flags[16] = {
     [TM_UCD_OTHER] = 0,
     [TM_UCD_LU] = F_L | F_UP,
     [TM_UCD_LL] = F_L | F_LOW,
@@ -65,11 +81,14 @@ static const uint8_t group_flags[8] = {
     [TM_UCD_LO] = F_L | F_UP | F_LOW,
     [TM_UCD_M] = F_UP | F_LOW,
     [TM_UCD_N] = F_N,
+    [TM_UCD_P] = F_PS,
+    [TM_UCD_S] = F_PS,
 };
 
 /* Flags of the ASCII characters, the hot path, as a constant table:
- * letters are Lu/Ll, digits Nd, and TAB..CR plus SPACE are White_Space
- * (Unicode PropList.txt); no other ASCII character is L, N or M.
+ * letters are Lu/Ll, digits Nd, TAB..CR plus SPACE are White_Space
+ * (Unicode PropList.txt), and every other printable character is P or S;
+ * no other ASCII character is L, N or M.
  * tm__pretok_selfcheck compares it with the generated tables. */
 #define AF(c)                                                               \
     ((c) >= 'A' && (c) <= 'Z'   ? F_L | F_UP                                \
@@ -77,6 +96,7 @@ static const uint8_t group_flags[8] = {
      : (c) >= '0' && (c) <= '9' ? F_N                                       \
      : (c) == '\n' || (c) == '\r' ? F_WS | F_CRLF                           \
      : (c) == ' ' || ((c) >= 9 && (c) <= 13) ? F_WS                         \
+     : (c) > ' ' && (c) < 0x7F ? F_PS                                       \
                                              : 0)
 #define AF4(c) AF(c), AF(c + 1), AF(c + 2), AF(c + 3)
 #define AF16(c) AF4(c), AF4(c + 4), AF4(c + 8), AF4(c + 12)
@@ -105,6 +125,7 @@ struct scan {
     const uint8_t *s;
     size_t len;
     bool hit_end; /* something looked at or past len */
+    bool segments; /* deepseek: digits and CJK runs end a segment */
 };
 
 struct ch {
@@ -146,6 +167,25 @@ static inline struct ch ch_at(struct scan *sc, size_t i)
         c.n = 4;
     }
     c.f = flags_of(c.cp);
+    return c;
+}
+
+/* deepseek's CJK split: [一-龥぀-ゟ゠-ヿ], U+4E00..U+9FA5, U+3040..U+30FF. */
+static inline bool is_cjk_run(uint32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FA5) || (cp >= 0x3040 && cp <= 0x30FF);
+}
+
+/* The character at i as the last split pattern sees it: in deepseek's
+ * segments a digit or CJK-run character ends the text (without setting
+ * hit_end: the segment ends there whatever follows). */
+static inline struct ch seg_ch(struct scan *sc, size_t i)
+{
+    struct ch c = ch_at(sc, i);
+    if (sc->segments && ((c.f & F_N) || is_cjk_run(c.cp))) {
+        c.f = F_END;
+        c.n = 0;
+    }
     return c;
 }
 
@@ -218,8 +258,10 @@ static size_t whitespace(struct scan *sc, size_t i, bool newline_alt)
 {
     size_t j = i, last_nl_end = 0, last_start = i;
 
+    struct ch c;
+
     for (;;) {
-        struct ch c = ch_at(sc, j);
+        c = seg_ch(sc, j);
         if (!(c.f & F_WS))
             break;
         if (c.f & F_CRLF)
@@ -229,24 +271,24 @@ static size_t whitespace(struct scan *sc, size_t i, bool newline_alt)
     }
     if (newline_alt && last_nl_end)
         return last_nl_end - i;
-    if (j >= sc->len)          /* the run reaches the end of the text */
+    if (c.f & F_END)           /* the run reaches the end of the text */
         return j - i;
     if (last_start > i)        /* give back the last whitespace character */
         return last_start - i;
     return j - i;              /* \s+ */
 }
 
-/* The alternatives cl100k and o200k share after their letter ones:
- * \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n]* (o200k: [\r\n/]*) | \s*[\r\n]+
- * | \s+(?!\S) | \s+. c is the character at i. */
+/* The alternatives cl100k, qwen and o200k share after their letter ones:
+ * \p{N}{1,3} (qwen: \p{N}) | ?[^\s\p{L}\p{N}]+[\r\n]* (o200k: [\r\n/]*)
+ * | \s*[\r\n]+ | \s+(?!\S) | \s+. c is the character at i. */
 static size_t tail_alternatives(struct scan *sc, size_t i, struct ch c,
-                                bool slash)
+                                bool slash, int max_digits)
 {
     size_t j;
 
     if (c.f & F_N) {
         j = i + c.n;
-        for (int k = 1; k < 3; k++) {
+        for (int k = 1; k < max_digits; k++) {
             struct ch d = ch_at(sc, j);
             if (!(d.f & F_N))
                 break;
@@ -299,7 +341,7 @@ static size_t next_r50k(struct scan *sc, size_t i)
     return other_run_end(sc, i) - i;
 }
 
-static size_t next_cl100k(struct scan *sc, size_t i)
+static inline size_t cl100k_like(struct scan *sc, size_t i, int max_digits)
 {
     struct ch c = ch_at(sc, i);
     size_t n;
@@ -314,7 +356,17 @@ static size_t next_cl100k(struct scan *sc, size_t i)
         if (d.f & F_L)
             return run_end(sc, i + c.n, F_L) - i;
     }
-    return tail_alternatives(sc, i, c, false);
+    return tail_alternatives(sc, i, c, false, max_digits);
+}
+
+static size_t next_cl100k(struct scan *sc, size_t i)
+{
+    return cl100k_like(sc, i, 3);
+}
+
+static size_t next_qwen(struct scan *sc, size_t i)
+{
+    return cl100k_like(sc, i, 1);
 }
 
 /* o200k's letter alternatives from q (after an optional prefix). `lower_first`
@@ -358,7 +410,99 @@ static size_t next_o200k(struct scan *sc, size_t i)
         if (end != 0)
             return end + contraction(sc, end, true) - i;
     }
-    return tail_alternatives(sc, i, c, true);
+    return tail_alternatives(sc, i, c, true, 3);
+}
+
+/* ---- deepseek_v3 ---- */
+
+/* [\p{L}\p{M}]: F_UP and F_LOW are set only for letters and marks. */
+#define IS_LM(f) (((f) & (F_L | F_UP | F_LOW)) != 0)
+
+/* End of the segment run, from i, of characters with any of `want`. */
+static size_t seg_run_end(struct scan *sc, size_t i, uint8_t want)
+{
+    for (;;) {
+        struct ch c = seg_ch(sc, i);
+        if (!(c.f & want))
+            return i;
+        i += c.n;
+    }
+}
+
+/* The last pattern's match at i inside a segment, or 0 when none of its
+ * alternatives matches there. c is the character at i. */
+static size_t deepseek_match(struct scan *sc, size_t i, struct ch c)
+{
+    struct ch d = seg_ch(sc, i + c.n);
+    size_t j;
+
+    /* one ASCII punctuation character, then [A-Za-z]+ */
+    if (c.cp < 0x80 && (c.f & F_PS) && d.cp < 0x80 && (d.f & F_L)) {
+        j = i + 2;
+        while (j < sc->len && ((sc->s[j] | 0x20) >= 'a' && (sc->s[j] | 0x20) <= 'z'))
+            j++;
+        if (j >= sc->len)
+            sc->hit_end = true;
+        return j - i;
+    }
+    /* [^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+ */
+    if (!(c.f & (F_L | F_PS | F_CRLF | F_END)) && IS_LM(d.f))
+        return seg_run_end(sc, i + c.n, F_L | F_UP | F_LOW) - i;
+    if (IS_LM(c.f))
+        return seg_run_end(sc, i, F_L | F_UP | F_LOW) - i;
+    /*  ?[\p{P}\p{S}]+[\r\n]* */
+    j = i;
+    if (c.cp == ' ' && (d.f & F_PS))
+        j = i + 1;
+    if (j > i || (c.f & F_PS)) {
+        j = seg_run_end(sc, j, F_PS);
+        while (j < sc->len && (sc->s[j] == '\r' || sc->s[j] == '\n'))
+            j++;
+        if (j >= sc->len)
+            sc->hit_end = true;
+        return j - i;
+    }
+    if (c.f & F_WS)
+        return whitespace(sc, i, true);
+    return 0;
+}
+
+static size_t next_deepseek(struct scan *sc, size_t i)
+{
+    struct ch c = ch_at(sc, i);
+    size_t j, n;
+
+    if (c.f & F_N) { /* \p{N}{1,3} */
+        j = i + c.n;
+        for (int k = 1; k < 3; k++) {
+            struct ch d = ch_at(sc, j);
+            if (!(d.f & F_N))
+                break;
+            j += d.n;
+        }
+        return j - i;
+    }
+    if (is_cjk_run(c.cp)) {
+        j = i + c.n;
+        for (;;) {
+            struct ch d = ch_at(sc, j);
+            if (!is_cjk_run(d.cp) || (d.f & F_END))
+                return j - i;
+            j += d.n;
+        }
+    }
+    sc->segments = true;
+    n = deepseek_match(sc, i, c);
+    if (n)
+        return n;
+    /* a gap: up to the next position where an alternative matches */
+    j = i + c.n;
+    for (;;) {
+        struct ch d = seg_ch(sc, j);
+        if ((d.f & F_END) || deepseek_match(sc, j, d))
+            return j - i;
+        j += d.n;
+    }
 }
 
 /* ---- ASCII fast paths ----
@@ -554,7 +698,7 @@ static inline size_t fast_o200k(const struct window *w, size_t i)
 #define PRETOK_LOOP(next_fn, fast_expr)                                   \
     do {                                                                  \
         while (count < max && pos < len) {                                \
-            struct scan sc = {text, len, false};                          \
+            struct scan sc = {text, len, false, false};                   \
             size_t n, end = (fast_expr);                                  \
             if (end) {                                                    \
                 ends[count++] = pos = end;                                \
@@ -582,6 +726,12 @@ size_t tm__pretok_batch(int pattern, const uint8_t *text, size_t len,
         break;
     case TM_PAT_CL100K:
         PRETOK_LOOP(next_cl100k, FAST(fast_cl100k));
+        break;
+    case TM_PAT_QWEN:
+        PRETOK_LOOP(next_qwen, FAST(fast_cl100k));
+        break;
+    case TM_PAT_DEEPSEEK:
+        PRETOK_LOOP(next_deepseek, 0);
         break;
     default:
         PRETOK_LOOP(next_o200k, FAST(fast_o200k));

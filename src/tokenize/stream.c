@@ -10,10 +10,13 @@
  * text. A piece still pending is retried only once the buffer has grown by
  * as much again, so even one enormous piece fed in tiny chunks costs linear
  * time overall.
+ *
+ * A tokenizer.json encoding (hf.c) is not cut yet: its stream keeps the
+ * whole text and encodes it at the end, so its memory is the text's size.
  */
 #include <stdlib.h>
 
-#include "tokenize/tokenize_int.h"
+#include "tokenize/hf.h"
 
 #define FEED_SLICE (1u << 20)
 
@@ -87,6 +90,13 @@ static void process(tm_stream *st, bool final)
     const tm_encoding *enc = st->enc;
     size_t limit;
 
+    if (enc->hf) {
+        if (final)
+            tm__hf_encode(enc, st->buf + st->start, st->len - st->start, st->flags,
+                          &st->emit);
+        st->start = final ? st->len : st->start;
+        return;
+    }
     if (!final && st->len < st->retry_at)
         return;
     if (st->flags & TM_ENCODE_ALLOW_SPECIAL) {

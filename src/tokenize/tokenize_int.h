@@ -26,10 +26,15 @@
 enum tm__pattern {
     TM_PAT_R50K = 1,   /* r50k_base, p50k_base, p50k_edit (GPT-2's pattern) */
     TM_PAT_CL100K = 2, /* cl100k_base */
-    TM_PAT_O200K = 3,  /* o200k_base, o200k_harmony */
+    TM_PAT_O200K = 3,  /* o200k_base, o200k_harmony; gpt-oss tokenizer.json */
+    TM_PAT_QWEN = 4,   /* Qwen2/2.5/3 tokenizer.json */
+    TM_PAT_DEEPSEEK = 5, /* DeepSeek-V3/R1 tokenizer.json (three splits) */
+    TM_PAT_LAST = 5,
 };
 
 #define TM_RANK_NONE UINT32_MAX
+#define TM_VOCAB_MAX_IDS (1u << 24)  /* sanity cap on vocabulary size */
+#define TM_VOCAB_MAX_TOKEN 4096      /* sanity cap on one token's length */
 
 /* One slot of the open-addressing token table (16 bytes). A token of up
  * to TM_INLINE_TOKEN bytes is stored inline: key holds its bytes,
@@ -89,6 +94,10 @@ struct tm_encoding {
     uint8_t special_first[32];      /* bitmap of first bytes of specials */
 
     struct tm__merge_cache *merge_cache; /* heap; see bpe.c */
+
+    struct tm__hf *hf;        /* a tokenizer.json pipeline (hf.h), or NULL */
+    const uint64_t *direct;   /* NULL, or a bit per id: a piece equal to the
+                                 token encodes to it (merges reach it) */
 
     void *map;      /* mmap'd file, or NULL */
     size_t map_len;
@@ -314,6 +323,8 @@ struct tm__builtin {
                      void *ctx);
 };
 const struct tm__builtin *tm__builtin_find(const char *name);
+/* True for the names of the built-in tokenizer.json families. */
+bool tm__hf_family(const char *name);
 
 /* The checksum stored at offset 96 of a .tmv image (any len; a short one
  * is read as if zero-padded to the header size). */
@@ -321,6 +332,26 @@ uint64_t tm__vocab_checksum(const uint8_t *img, size_t len);
 
 int tm__vocab_load_file(tm_encoding *enc, const char *path, const char *base,
                         struct tm_error *err);
+
+/* Building .tmv images (vocab.c): tokens by id, decode-only texts, and an
+ * optional extension section (the tokenizer.json pipeline). */
+struct tm__builder {
+    uint8_t **tok;      /* token bytes by id (NULL = gap) */
+    uint32_t *tok_len;
+    uint32_t n_ranks;
+    uint32_t cap;
+    struct { char *text; uint32_t id; } *sp;
+    uint32_t n_sp, sp_cap;
+    int rc;
+};
+void tm__builder_add_special(void *ctx, const char *text, uint32_t id);
+void tm__builder_free(struct tm__builder *b);
+int tm__builder_image(struct tm__builder *b, int pattern, const char *name,
+                      const uint8_t *ext, size_t ext_len, uint8_t **out,
+                      size_t *out_len, struct tm_error *err, const char *what);
+int tm__vocab_check_unique(uint8_t *img, const char *what, struct tm_error *err);
+int tm__vocab_write(uint8_t *img, size_t len, const char *src_path,
+                    const char *out_path, struct tm_error *err);
 int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
                        const char *what, struct tm_error *err);
 int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what);

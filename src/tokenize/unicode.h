@@ -16,8 +16,10 @@ enum {
     TM_UCD_LO = 5,
     TM_UCD_M = 6,
     TM_UCD_N = 7,
-    TM_UCD_GROUP_MASK = 7,
-    TM_UCD_WS = 8,
+    TM_UCD_P = 8,
+    TM_UCD_S = 9,
+    TM_UCD_GROUP_MASK = 15,
+    TM_UCD_WS = 16,
 };
 
 extern const uint16_t tm__ucd_stage1[0x110000 >> 8];

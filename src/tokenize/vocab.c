@@ -6,7 +6,7 @@
  *
  *   offset size  field
  *   0      8     magic "TMVOCAB1"
- *   8      4     format version (3)
+ *   8      4     format version (4)
  *   12     4     split pattern (enum tm__pattern)
  *   16     4     n_ranks: ordinary ids are 0 .. n_ranks-1
  *   20     4     n_vocab: one past the largest id, specials included
@@ -30,7 +30,10 @@
  *                (this field read as zero)
  *   104    24    encoding name, NUL-padded (every byte after the name 0)
  *   128    8     key2_off: table_size u64, each slot's second key word
- *   136    24    reserved (must be 0)
+ *   136    8     hf_off: the tokenizer.json pipeline section (hf_json.c),
+ *                or 0 for a tiktoken-style encoding
+ *   144    8     hf_len
+ *   152    8     reserved (must be 0)
  *
  * An id with no bytes (a gap in the ranks) has equal offsets. Loading maps
  * the file read-only and checks every field and index before use, so a
@@ -44,13 +47,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tokenize/tokenize_int.h"
+#include "tokenize/hf.h"
 
 #define TMV_MAGIC "TMVOCAB1"
-#define TMV_VERSION 3
+#define TMV_VERSION 4
 #define TMV_HEADER 160
-#define MAX_IDS (1u << 24)        /* sanity cap on vocabulary size */
-#define MAX_TOKEN_BYTES 4096      /* sanity cap on one token's length */
+#define MAX_IDS TM_VOCAB_MAX_IDS
+#define MAX_TOKEN_BYTES TM_VOCAB_MAX_TOKEN
 
 /* ---- built-in encodings ---- */
 
@@ -117,10 +120,24 @@ static const struct tm__builtin builtins[] = {
     {"o200k_harmony", TM_PAT_O200K, "o200k_base", specials_harmony},
 };
 
+/* Built-in names of tokenizer.json families: scripts/fetch-vocab compiles
+ * each from its pinned tokenizer.json (docs/TOKENIZER-FAMILIES.md). */
+static const char *const hf_families[] = {
+    "llama3", "llama2", "qwen3", "deepseek_v3", "gemma3", NULL,
+};
+
 const char *const tm_encoding_names[] = {
     "r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base",
-    "o200k_harmony", NULL,
+    "o200k_harmony", "llama3", "llama2", "qwen3", "deepseek_v3", "gemma3", NULL,
 };
+
+bool tm__hf_family(const char *name)
+{
+    for (int i = 0; hf_families[i]; i++)
+        if (strcmp(hf_families[i], name) == 0)
+            return true;
+    return false;
+}
 
 const struct tm__builtin *tm__builtin_find(const char *name)
 {
@@ -241,7 +258,7 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
 {
     const uint8_t *p = data;
     uint64_t offsets_off, bytes_off, bytes_len, table_off, special_off,
-        special_len, file_size, checksum, key2_off;
+        special_len, file_size, checksum, key2_off, hf_off, hf_len;
     uint32_t version, table_size;
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -268,6 +285,8 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
     file_size = tm__core_load64(p + 88);
     checksum = tm__core_load64(p + 96);
     key2_off = tm__core_load64(p + 128);
+    hf_off = tm__core_load64(p + 136);
+    hf_len = tm__core_load64(p + 144);
 
     if (file_size != len)
         return bad(err, what, "file size does not match its header (truncated?)");
@@ -275,10 +294,11 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
         return bad(err, what, "checksum mismatch (corrupt file)");
     if (tm__core_load32(p + 36) != 0)
         return bad(err, what, "reserved header field is not zero");
-    for (int k = 136; k < TMV_HEADER; k++)
+    for (int k = 152; k < TMV_HEADER; k++)
         if (p[k] != 0)
             return bad(err, what, "reserved header field is not zero");
-    if (enc->pattern < TM_PAT_R50K || enc->pattern > TM_PAT_O200K)
+    if ((enc->pattern < TM_PAT_R50K && !(enc->pattern == 0 && hf_len)) ||
+        enc->pattern > TM_PAT_LAST)
         return bad(err, what, "unknown split pattern");
     if (enc->n_ranks == 0 || enc->n_ranks > MAX_IDS || enc->n_vocab > MAX_IDS ||
         enc->n_vocab < enc->n_ranks || enc->n_special > MAX_IDS)
@@ -295,7 +315,9 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
         bytes_off > len || len - bytes_off < bytes_len ||
         table_off > len || (len - table_off) / sizeof(struct tm__slot) < table_size ||
         key2_off < TMV_HEADER || key2_off > len || (len - key2_off) / 8 < table_size ||
-        special_off > len || len - special_off < special_len)
+        special_off > len || len - special_off < special_len ||
+        (hf_off & 7) || hf_off > len || len - hf_off < hf_len ||
+        (hf_off != 0) != (hf_len != 0))
         return bad(err, what, "section out of bounds");
     memcpy(enc->name, p + 104, 24);
     enc->name[sizeof(enc->name) - 1] = '\0';
@@ -365,6 +387,11 @@ int tm__vocab_load_tmv(tm_encoding *enc, const void *data, size_t len,
         }
     }
     qsort(enc->specials, enc->n_special, sizeof(*enc->specials), cmp_special_id);
+    if (hf_len) {
+        int rc = tm__hf_load(enc, p + hf_off, hf_len, what, err);
+        if (rc)
+            return rc;
+    }
     return tm__vocab_finish(enc, err, what);
 }
 
@@ -375,6 +402,10 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
         uint64_t h, key2, key = tm__token_key(&byte, 1, &key2, &h);
         uint32_t found = tm__table_find(enc->table, enc->key2, enc->table_mask,
                                         enc->offsets, enc->bytes, &byte, 1, key, key2, h);
+        if (found == TM_RANK_NONE && enc->hf && !enc->hf->byte_level) {
+            enc->byte_rank[b] = TM_RANK_NONE; /* characters are symbols */
+            continue;
+        }
         if (found == TM_RANK_NONE)
             return tm_error_set(err, TM_EFORMAT,
                                 "%s: byte 0x%02x has no token; a byte-level BPE "
@@ -410,11 +441,17 @@ int tm__vocab_finish(tm_encoding *enc, struct tm_error *err, const char *what)
                 *slot = r;
         }
     }
+    if (enc->hf) {
+        int rc = tm__hf_prepare(enc, err, what);
+        if (rc)
+            return rc;
+    }
     return special_index(enc, err, what);
 }
 
 void tm__vocab_release(tm_encoding *enc)
 {
+    tm__hf_free(enc->hf);
     tm__merge_cache_free(enc->merge_cache);
     free(enc->bloom);
     free(enc->pair_rank);
@@ -427,19 +464,9 @@ void tm__vocab_release(tm_encoding *enc)
 
 /* ---- building a .tmv image from ranks ---- */
 
-struct builder {
-    uint8_t **tok;      /* token bytes by rank (NULL = gap) */
-    uint32_t *tok_len;
-    uint32_t n_ranks;
-    uint32_t cap;
-    struct { char *text; uint32_t id; } *sp;
-    uint32_t n_sp, sp_cap;
-    int rc;
-};
-
-static void builder_add_special(void *ctx, const char *text, uint32_t id)
+void tm__builder_add_special(void *ctx, const char *text, uint32_t id)
 {
-    struct builder *b = ctx;
+    struct tm__builder *b = ctx;
     char *copy;
 
     if (b->rc)
@@ -464,7 +491,7 @@ static void builder_add_special(void *ctx, const char *text, uint32_t id)
     b->n_sp++;
 }
 
-static void builder_free(struct builder *b)
+void tm__builder_free(struct tm__builder *b)
 {
     for (uint32_t r = 0; r < b->n_ranks; r++)
         free(b->tok[r]);
@@ -480,13 +507,12 @@ static inline uint64_t align8(uint64_t x) { return (x + 7) & ~(uint64_t)7; }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* Lay out the .tmv image of b; *out is malloc'd. */
-static int builder_image(struct builder *b, int pattern, const char *name,
-                         uint8_t **out, size_t *out_len, struct tm_error *err,
-                         const char *what)
+int tm__builder_image(struct tm__builder *b, int pattern, const char *name,
+                      const uint8_t *ext, size_t ext_len, uint8_t **out,
+                      size_t *out_len, struct tm_error *err, const char *what)
 {
     uint64_t bytes_len = 0, special_len = 0, offsets_off, bytes_off, table_off,
-             key2_off, special_off, size;
+             key2_off, special_off, ext_off, size;
     uint32_t table_size = 2, max_len = 0, n_vocab = b->n_ranks;
     uint8_t *img;
 
@@ -517,7 +543,8 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     table_off = align8(bytes_off + bytes_len);
     key2_off = table_off + sizeof(struct tm__slot) * (uint64_t)table_size;
     special_off = key2_off + 8 * (uint64_t)table_size;
-    size = align8(special_off + special_len);
+    ext_off = align8(special_off + special_len);
+    size = align8(ext_off + ext_len);
 
     img = calloc(1, size);
     if (img == NULL)
@@ -575,6 +602,11 @@ static int builder_image(struct builder *b, int pattern, const char *name,
     put64(img + 80, special_len);
     put64(img + 88, size);
     put64(img + 128, key2_off);
+    if (ext_len) {
+        memcpy(img + ext_off, ext, ext_len);
+        put64(img + 136, ext_off);
+        put64(img + 144, ext_len);
+    }
     memcpy(img + 104, name, strlen(name));
     put64(img + 96, tm__vocab_checksum(img, size));
     *out = img;
@@ -665,7 +697,7 @@ static int read_file(const char *path, uint8_t **data, size_t *len,
 }
 
 /* Parse a .tiktoken file into b. */
-static int parse_tiktoken(struct builder *b, const uint8_t *s, size_t n,
+static int parse_tiktoken(struct tm__builder *b, const uint8_t *s, size_t n,
                           const char *what, struct tm_error *err)
 {
     size_t i = 0, line = 0;
@@ -741,7 +773,7 @@ static int parse_tiktoken(struct builder *b, const uint8_t *s, size_t n,
 
 /* Duplicate token bytes would make the rank of those bytes ambiguous: each
  * token's bytes must find that token. */
-static int check_unique(uint8_t *img, const char *what, struct tm_error *err)
+int tm__vocab_check_unique(uint8_t *img, const char *what, struct tm_error *err)
 {
     const uint32_t *offsets = (const uint32_t *)(img + tm__core_load64(img + 40));
     const uint8_t *bytes = img + tm__core_load64(img + 48);
@@ -770,7 +802,7 @@ static int tiktoken_image(const char *path, const char *base, const char *name,
                           uint8_t **img, size_t *img_len, struct tm_error *err)
 {
     const struct tm__builtin *bi = tm__builtin_find(base ? base : "");
-    struct builder b = {0};
+    struct tm__builder b = {0};
     uint8_t *data = NULL;
     size_t len = 0;
     int rc;
@@ -787,22 +819,61 @@ static int tiktoken_image(const char *path, const char *base, const char *name,
     rc = parse_tiktoken(&b, data, len, path, err);
     free(data);
     if (rc == TM_OK) {
-        bi->specials(builder_add_special, &b);
+        bi->specials(tm__builder_add_special, &b);
         if (b.rc)
             rc = tm_error_set(err, b.rc, "%s: out of memory", path);
     }
     if (rc == TM_OK)
-        rc = builder_image(&b, bi->pattern, name ? name : bi->name, img, img_len,
-                           err, path);
+        rc = tm__builder_image(&b, bi->pattern, name ? name : bi->name, NULL, 0,
+                               img, img_len, err, path);
     if (rc == TM_OK) {
-        rc = check_unique(*img, path, err);
+        rc = tm__vocab_check_unique(*img, path, err);
         if (rc) {
             free(*img);
             *img = NULL;
         }
     }
-    builder_free(&b);
+    tm__builder_free(&b);
     return rc;
+}
+
+/* Check that an image loads, then write it to path atomically. */
+int tm__vocab_write(uint8_t *img, size_t len, const char *src_path,
+                    const char *out_path, struct tm_error *err)
+{
+    char tmp[4096];
+    FILE *f;
+    int rc;
+
+    {
+        tm_encoding probe;
+        memset(&probe, 0, sizeof(probe));
+        rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
+        tm__vocab_release(&probe);
+        if (rc)
+            return rc;
+    }
+    /* Write to a temporary file and rename, so a reader never sees half. */
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out_path, (long)getpid()) >=
+        sizeof(tmp))
+        return tm_error_set(err, TM_EINVAL, "%s: path too long", out_path);
+    f = fopen(tmp, "wb");
+    if (f == NULL)
+        return tm_error_set(err, TM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fwrite(img, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        rc = tm_error_set(err, TM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+        fclose(f);
+        unlink(tmp);
+        return rc;
+    }
+    fclose(f);
+    if (rename(tmp, out_path) != 0) {
+        rc = tm_error_set(err, TM_EIO, "%s: cannot rename into place: %s", out_path,
+                          strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    return TM_OK;
 }
 
 int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
@@ -811,56 +882,29 @@ int tm_vocab_compile_tiktoken(const char *src_path, const char *base,
 {
     uint8_t *img = NULL;
     size_t len = 0;
-    char tmp[4096];
-    FILE *f;
     int rc;
 
     rc = tiktoken_image(src_path, base, name, &img, &len, err);
     if (rc)
         return rc;
-    /* Check the image loads before writing it. */
-    {
-        tm_encoding probe;
-        memset(&probe, 0, sizeof(probe));
-        rc = tm__vocab_load_tmv(&probe, img, len, src_path, err);
-        free(probe.pair_rank);
-        tm__merge_cache_free(probe.merge_cache);
-        free(probe.bloom);
-        free(probe.specials);
-        free(probe.special_table);
-        if (rc) {
-            free(img);
-            return rc;
-        }
-    }
-    /* Write to a temporary file and rename, so a reader never sees half. */
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out_path, (long)getpid()) >=
-        sizeof(tmp)) {
-        free(img);
-        return tm_error_set(err, TM_EINVAL, "%s: path too long", out_path);
-    }
-    f = fopen(tmp, "wb");
-    if (f == NULL) {
-        rc = tm_error_set(err, TM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        free(img);
-        return rc;
-    }
-    if (fwrite(img, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = tm_error_set(err, TM_EIO, "%s: write failed: %s", tmp, strerror(errno));
-        fclose(f);
-        unlink(tmp);
-        free(img);
-        return rc;
-    }
-    fclose(f);
+    rc = tm__vocab_write(img, len, src_path, out_path, err);
     free(img);
-    if (rename(tmp, out_path) != 0) {
-        rc = tm_error_set(err, TM_EIO, "%s: cannot rename into place: %s", out_path,
-                          strerror(errno));
-        unlink(tmp);
+    return rc;
+}
+
+int tm_vocab_compile_hf(const char *src_path, const char *name,
+                        const char *out_path, struct tm_error *err)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int rc;
+
+    rc = tm__hf_image(src_path, name, &img, &len, err);
+    if (rc)
         return rc;
-    }
-    return TM_OK;
+    rc = tm__vocab_write(img, len, src_path, out_path, err);
+    free(img);
+    return rc;
 }
 
 /* Open path as .tmv (by its magic) or as .tiktoken. */
@@ -893,7 +937,16 @@ int tm__vocab_load_file(tm_encoding *enc, const char *path, const char *base,
     {
         uint8_t *img = NULL;
         size_t len = 0;
-        int rc = tiktoken_image(path, base, NULL, &img, &len, err);
+        int rc;
+        size_t k = 0;
+
+        while (k < (size_t)got && (magic[k] == ' ' || magic[k] == '\n' ||
+                                   magic[k] == '\r' || magic[k] == '\t'))
+            k++;
+        if (got > 0 && k < (size_t)got && magic[k] == '{')
+            rc = tm__hf_image(path, NULL, &img, &len, err); /* tokenizer.json */
+        else
+            rc = tiktoken_image(path, base, NULL, &img, &len, err);
         if (rc)
             return rc;
         enc->heap = img;

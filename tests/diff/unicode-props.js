@@ -7,28 +7,28 @@
  * Usage: unicode-props.js [--tables PATH]
  *
  * The split patterns use \p{L} \p{Lu} \p{Ll} \p{Lt} \p{Lm} \p{Lo} \p{M}
- * \p{N} and \s, evaluated by the regex engine inside npm tiktoken (the Rust
+ * \p{N}, \p{P}, \p{S} and \s, evaluated by the regex engine inside npm tiktoken (the Rust
  * regex crate compiled to WASM), whose Unicode version is whatever that
  * crate shipped. To read that view out, this builds a tiktoken encoder with
  * the pattern `a\p{X}|(?s:.)` and a vocabulary of the 256 single bytes plus
  * the 256 pairs "a"+byte, then encodes "a"c for every scalar value c: when
  * c has property X the piece is "a"c and BPE merges "a" with c's first
  * byte into one of the pair tokens; otherwise "a" stands alone. Comparing
- * with the class bytes of unicode_tables.c (bits 0-2 group: 1 Lu, 2 Ll,
- * 3 Lt, 4 Lm, 5 Lo, 6 M, 7 N; bit 3 White_Space) gives every difference,
+ * with the class bytes of unicode_tables.c (bits 0-3 group: 1 Lu, 2 Ll,
+ * 3 Lt, 4 Lm, 5 Lo, 6 M, 7 N, 8 P, 9 S; bit 4 White_Space) gives every difference,
  * including the letter cases o200k's pattern uses, which token ids in the
  * codepoints corpus can only partly show.
  *
- * Prints differing code point ranges and "N passed, M failed" over the nine
- * properties; exits 1 on any difference.
+ * Prints differing code point ranges and "N passed, M failed" over the
+ * eleven properties; exits 1 on any difference.
  */
 
 const fs = require('fs');
 const path = require('path');
 const { parseArgs } = require('./lib');
 
-const PROPS = ['L', 'Lu', 'Ll', 'Lt', 'Lm', 'Lo', 'M', 'N', 's'];
-const GROUP = { 1: 'Lu', 2: 'Ll', 3: 'Lt', 4: 'Lm', 5: 'Lo', 6: 'M', 7: 'N' };
+const PROPS = ['L', 'Lu', 'Ll', 'Lt', 'Lm', 'Lo', 'M', 'N', 'P', 'S', 's'];
+const GROUP = { 1: 'Lu', 2: 'Ll', 3: 'Lt', 4: 'Lm', 5: 'Lo', 6: 'M', 7: 'N', 8: 'P', 9: 'S' };
 
 /* Membership (Uint8Array over 0..0x10FFFF) of each property per the reference. */
 function referenceProperties() {
@@ -89,8 +89,8 @@ function main() {
         const ranges = [];
         for (let cp = 0; cp <= 0x10ffff; cp++) {
             if (cp >= 0xd800 && cp <= 0xdfff) continue;
-            const g = GROUP[cls[cp] & 7];
-            const ours = p === 's' ? (cls[cp] & 8) !== 0 : p === 'L' ? /^L/.test(g || '') : g === p;
+            const g = GROUP[cls[cp] & 15];
+            const ours = p === 's' ? (cls[cp] & 16) !== 0 : p === 'L' ? /^L/.test(g || '') : g === p;
             if (ours === !!ref[p][cp]) continue;
             const last = ranges[ranges.length - 1];
             if (last && last.hi === cp - 1 && last.ours === ours) last.hi = cp;

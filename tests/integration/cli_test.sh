@@ -230,7 +230,7 @@ expect_err "truncated vocabulary -> 1, named" 1 "$work/cut.tmv"
 
 # ---- other commands ----
 run encodings
-expect "encodings lists the six" 0 "$(printf 'r50k_base\np50k_base\np50k_edit\ncl100k_base\no200k_base\no200k_harmony')"
+expect "encodings lists the OpenAI encodings and the families" 0 "$(printf 'r50k_base\np50k_base\np50k_edit\ncl100k_base\no200k_base\no200k_harmony\nllama3\nllama2\nqwen3\ndeepseek_v3\ngemma3')"
 run --version
 case "$out" in "tokenmeter "[0-9]*) [ "$rc" = 0 ] && pass || fail "--version: exit $rc" ;;
   *) fail "--version prints 'tokenmeter VERSION'" "got '$out'" ;; esac

@@ -398,20 +398,25 @@ static void test_harmony_specials(void **state)
     assert_true(n > 1);
 }
 
-/* Vocabulary sizes as tiktoken's Encoding.n_vocab reports them. */
+/* Vocabulary sizes as tiktoken's Encoding.n_vocab reports them; the
+ * tokenizer.json families follow (their sizes are checked in hf_test). */
 static void test_n_vocab(void **state)
 {
     static const struct { const char *name; uint32_t n_vocab; } want[] = {
         {"r50k_base", 50257},   {"p50k_base", 50281},  {"p50k_edit", 50284},
         {"cl100k_base", 100277}, {"o200k_base", 200019}, {"o200k_harmony", 201088},
     };
+    static const char *const families[] = {"llama3", "llama2", "qwen3", "deepseek_v3",
+                                           "gemma3"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         assert_string_equal(tm_encoding_names[i], want[i].name);
         assert_int_equal(tm_encoding_n_vocab(enc_named(want[i].name)), want[i].n_vocab);
     }
-    assert_null(tm_encoding_names[6]);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(tm_encoding_names[6 + i], families[i]);
+    assert_null(tm_encoding_names[11]);
 }
 
 /* The whole piece is looked up before merging (tiktoken; LESSONS.md): with
