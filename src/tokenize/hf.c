@@ -790,7 +790,8 @@ int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what)
             hf->glue[hf->n_glue++] = decode_at(t, char_before(t, i), &cl);
         }
     }
-    qsort(hf->glue, hf->n_glue, sizeof(*hf->glue), cmp_u32);
+    if (hf->n_glue)
+        qsort(hf->glue, hf->n_glue, sizeof(*hf->glue), cmp_u32);
     {
         size_t o = 0;
         for (size_t i = 0; i < hf->n_glue; i++)
