@@ -84,30 +84,97 @@ int cli_encoding_option(struct cli_args *a, const char *opt,
         slot = &o->encoding;
     else if (strcmp(opt, "-m") == 0 || strcmp(opt, "--model") == 0)
         slot = &o->model;
+    else if (strcmp(opt, "-t") == 0 || strcmp(opt, "--tokenizer") == 0)
+        slot = &o->tokenizer;
     else if (strcmp(opt, "--vocab") == 0)
         slot = &o->vocab;
     else if (strcmp(opt, "--base") == 0)
         slot = &o->base;
+    else if (strcmp(opt, "--models") == 0)
+        slot = &o->models;
     else
         return 0;
     *slot = cli_args_value(a);
     return *slot ? 1 : -1;
 }
 
-tm_encoding *cli_open_encoding(const char *cmd, const struct cli_encoding_opts *o,
-                               int *exit_code)
+bool cli_encoding_opts_valid(const char *cmd, const struct cli_encoding_opts *o)
 {
-    struct tm_error err = {0};
-    const char *name = o->encoding;
-    tm_encoding *enc;
-
     if (o->encoding && o->model) {
         cli_error(cmd, "give either -e ENCODING or -m MODEL, not both");
+        return false;
+    }
+    if (o->model && o->vocab) {
+        cli_error(cmd, "give either -m MODEL or --vocab FILE, not both");
+        return false;
+    }
+    if (o->tokenizer && (o->encoding || o->model || o->vocab || o->base)) {
+        cli_error(cmd, "-t FILE opens a tokenizer file on its own: do not combine it "
+                       "with -e, -m, --vocab or --base");
+        return false;
+    }
+    if (o->base && !o->vocab) {
+        cli_error(cmd, "--base ENCODING goes with --vocab FILE.tiktoken");
+        return false;
+    }
+    if (o->models && !o->model) {
+        cli_error(cmd, "--models FILE names the registry that -m MODEL is looked up in; "
+                       "give -m MODEL too");
+        return false;
+    }
+    return true;
+}
+
+tm_registry *cli_open_registry(const char *cmd, const char *path, int *exit_code)
+{
+    struct tm_error err = {0};
+    tm_registry *reg = tm_registry_open(path, &err);
+
+    if (reg == NULL) {
+        cli_error(cmd, "%s", err.message);
+        *exit_code = CLI_RUNTIME;
+    }
+    return reg;
+}
+
+static bool builtin_encoding(const char *name)
+{
+    for (int i = 0; tm_encoding_names[i]; i++)
+        if (strcmp(tm_encoding_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* "r50k_base, p50k_base, ..." for messages. */
+static void encoding_list(char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int i = 0; tm_encoding_names[i]; i++) {
+        if (i > 0)
+            strncat(out, ", ", cap - strlen(out) - 1);
+        strncat(out, tm_encoding_names[i], cap - strlen(out) - 1);
+    }
+}
+
+tm_encoding *cli_open_encoding(const char *cmd, const struct cli_encoding_opts *o,
+                               struct cli_selection *sel, int *exit_code)
+{
+    struct tm_error err = {0};
+    struct cli_selection dummy;
+    char name[64] = "o200k_base";
+    tm_encoding *enc;
+
+    if (sel == NULL)
+        sel = &dummy;
+    memset(sel, 0, sizeof(*sel));
+    if (!cli_encoding_opts_valid(cmd, o)) {
         *exit_code = CLI_USAGE;
         return NULL;
     }
-    if (o->vocab) {
-        enc = tm_encoding_open_file(o->vocab, o->base ? o->base : o->encoding, &err);
+    if (o->tokenizer || o->vocab) {
+        const char *path = o->tokenizer ? o->tokenizer : o->vocab;
+        enc = tm_encoding_open_file(path, o->tokenizer ? NULL : o->base ? o->base : o->encoding,
+                                    &err);
         if (enc == NULL) {
             cli_error(cmd, "%s", err.message);
             *exit_code = err.code == TM_EINVAL ? CLI_USAGE : CLI_RUNTIME;
@@ -115,35 +182,52 @@ tm_encoding *cli_open_encoding(const char *cmd, const struct cli_encoding_opts *
         return enc;
     }
     if (o->model) {
-        name = tm_model_encoding(o->model);
-        if (name == NULL) {
-            cli_error(cmd,
-                      "unknown model '%s': choose an encoding with -e "
-                      "(r50k_base, p50k_base, p50k_edit, cl100k_base, "
-                      "o200k_base, o200k_harmony)", o->model);
+        struct tm_model_resolution res;
+        tm_registry *reg = cli_open_registry(cmd, o->models, exit_code);
+        if (reg == NULL)
+            return NULL;
+        if (tm_request_resolve_model(reg, o->model, &res, &err) != TM_OK) {
+            cli_error(cmd, "%s, or choose an encoding with -e", err.message);
+            tm_registry_free(reg);
             *exit_code = CLI_USAGE;
             return NULL;
         }
-    }
-    if (name == NULL)
-        name = "o200k_base";
-    {
-        bool known = false;
-        for (int i = 0; tm_encoding_names[i]; i++)
-            known = known || strcmp(tm_encoding_names[i], name) == 0;
-        if (!known) {
-            cli_error(cmd,
-                      "unknown encoding '%s' (known: r50k_base, p50k_base, "
-                      "p50k_edit, cl100k_base, o200k_base, o200k_harmony; "
-                      "--vocab FILE opens a vocabulary file)", name);
-            *exit_code = CLI_USAGE;
-            return NULL;
+        snprintf(name, sizeof(name), "%s", res.tokenizer);
+        sel->model = o->model;
+        sel->estimate = res.estimate;
+        tm_registry_free(reg);
+        enc = tm_encoding_open(name, &err);
+        if (enc == NULL) {
+            cli_error(cmd, "model %s counts with tokenizer %s: %s", o->model, name,
+                      err.message);
+            *exit_code = CLI_RUNTIME;
         }
+        return enc;
     }
+    if (o->encoding)
+        snprintf(name, sizeof(name), "%s", o->encoding);
     enc = tm_encoding_open(name, &err);
     if (enc == NULL) {
-        cli_error(cmd, "%s", err.message);
-        *exit_code = CLI_RUNTIME;
+        if (err.code == TM_ENOENT && !builtin_encoding(name) &&
+            !tm_registry_tokenizer_known(name)) {
+            char known[256];
+            encoding_list(known, sizeof(known));
+            cli_error(cmd, "unknown encoding '%s' (known: %s; -t FILE or --vocab FILE "
+                           "opens a tokenizer file)", o->encoding, known);
+            *exit_code = CLI_USAGE;
+        } else {
+            cli_error(cmd, "%s", err.message);
+            *exit_code = CLI_RUNTIME;
+        }
     }
     return enc;
+}
+
+void cli_estimate_note(const char *cmd, const struct cli_selection *sel,
+                       const tm_encoding *enc)
+{
+    if (sel->model && sel->estimate)
+        fprintf(stderr, "tokenmeter %s: note: %s has no public tokenizer; these counts "
+                        "use %s and are estimates (see 'tokenmeter models')\n",
+                cmd, sel->model, tm_encoding_name(enc));
 }

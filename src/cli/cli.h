@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "tokenmeter/registry.h"
+#include "tokenmeter/request.h"
 #include "tokenmeter/tokenize.h"
 
 enum { CLI_OK = 0, CLI_RUNTIME = 1, CLI_USAGE = 2 };
@@ -47,23 +49,49 @@ void cli_args_free(struct cli_args *a);
 /* Encoding selection shared by count, encode and decode. */
 struct cli_encoding_opts {
     const char *encoding;   /* -e */
-    const char *model;      /* -m */
+    const char *model;      /* -m, resolved through the model registry */
     const char *vocab;      /* --vocab FILE */
     const char *base;       /* --base E (for --vocab FILE.tiktoken) */
+    const char *tokenizer;  /* -t FILE: any tokenizer file */
+    const char *models;     /* --models FILE: the model registry to use */
+};
+
+/* What cli_open_encoding selected. */
+struct cli_selection {
+    const char *model;      /* -m MODEL, or NULL */
+    bool estimate;          /* the registry marks the model's tokenizer as an
+                               approximation */
 };
 
 /* Handle an encoding option if `opt` is one; returns 1 if handled, 0 if
  * not an encoding option, -1 on a usage error (already reported). */
 int cli_encoding_option(struct cli_args *a, const char *opt,
                         struct cli_encoding_opts *o);
+/* Check the combination of encoding options (usage error reported). */
+bool cli_encoding_opts_valid(const char *cmd, const struct cli_encoding_opts *o);
 /* Open the selected encoding; NULL (error reported) on failure, with
- * *exit_code set. */
+ * *exit_code set. sel (may be NULL) receives what was selected. */
 tm_encoding *cli_open_encoding(const char *cmd, const struct cli_encoding_opts *o,
-                               int *exit_code);
+                               struct cli_selection *sel, int *exit_code);
+/* Tell stderr once that counts for sel's model are estimates. */
+void cli_estimate_note(const char *cmd, const struct cli_selection *sel,
+                       const tm_encoding *enc);
+
+/* Open the model registry: `path` (--models), or the default file. NULL
+ * (error reported, *exit_code set) on failure. */
+tm_registry *cli_open_registry(const char *cmd, const char *path, int *exit_code);
+
+/* Write s as a JSON string (invalid UTF-8 bytes become U+FFFD). */
+void cli_json_string(FILE *f, const char *s);
+
+/* count --request: count each operand as an API request body. */
+int cli_count_requests(struct cli_args *a, const struct cli_encoding_opts *eo,
+                       const char *api, bool json);
 
 int cmd_count(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_vocab(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 
 #endif

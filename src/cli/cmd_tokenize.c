@@ -3,7 +3,13 @@
  *
  * count and encode stream their input through tm_stream in CHUNK-sized
  * reads, so memory stays bounded whatever the input size (see
- * include/tokenmeter/tokenize.h for the exact bound).
+ * include/tokenmeter/tokenize.h for the exact bound). count --request is in
+ * cmd_request.c.
+ *
+ * With -m MODEL for a model whose tokenizer the registry marks as an
+ * approximation, the counts are estimates: count --json says so in each
+ * object ("estimate": true); the plain outputs keep their format and a note
+ * on stderr says so once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +69,7 @@ static int stream_input(const char *cmd, const char *name, int fd, tm_stream *st
 
 /* Write s as a JSON string; each byte that is not part of valid UTF-8
  * becomes U+FFFD, so the output is always valid UTF-8 JSON. */
-static void json_string(FILE *f, const char *s)
+void cli_json_string(FILE *f, const char *s)
 {
     size_t len = strlen(s), i = 0;
 
@@ -92,8 +98,9 @@ int cmd_count(int argc, char **argv)
 {
     struct cli_args a;
     struct cli_encoding_opts eo = {0};
-    const char *opt;
-    bool json = false, timing = false;
+    struct cli_selection sel;
+    const char *opt, *api = NULL;
+    bool json = false, timing = false, request = false;
     unsigned flags = 0;
     int exit_code = CLI_OK, h;
     tm_encoding *enc;
@@ -112,20 +119,43 @@ int cmd_count(int argc, char **argv)
             flags |= TM_ENCODE_ALLOW_SPECIAL;
         else if (strcmp(opt, "--time") == 0)
             timing = true;
+        else if (strcmp(opt, "--request") == 0)
+            request = true;
+        else if (strcmp(opt, "--api") == 0) {
+            api = cli_args_value(&a);
+            if (api == NULL)
+                a.bad = true;
+        }
         else {
             cli_error("count", "unknown option '%s' (see 'tokenmeter help')", opt);
             a.bad = true;
         }
     }
+    if (!a.bad && api && !request) {
+        cli_error("count", "--api NAME goes with --request");
+        a.bad = true;
+    }
+    if (!a.bad && request && (flags || timing)) {
+        cli_error("count", "--request counts a whole API request body; --allow-special "
+                           "and --time do not apply to it");
+        a.bad = true;
+    }
     if (a.bad) {
         cli_args_free(&a);
         return CLI_USAGE;
     }
-    enc = cli_open_encoding("count", &eo, &exit_code);
+    if (request) {
+        exit_code = cli_count_requests(&a, &eo, api, json);
+        cli_args_free(&a);
+        return exit_code;
+    }
+    enc = cli_open_encoding("count", &eo, &sel, &exit_code);
     if (enc == NULL) {
         cli_args_free(&a);
         return exit_code;
     }
+    if (!json)
+        cli_estimate_note("count", &sel, enc);
     buf = malloc(CHUNK);
     if (buf == NULL) {
         cli_error("count", "out of memory");
@@ -165,10 +195,11 @@ int cmd_count(int argc, char **argv)
         }
         if (json) {
             fputs("{\"name\": ", stdout);
-            json_string(stdout, name);
-            printf(", \"tokens\": %llu, \"bytes\": %llu, \"encoding\": \"%s\"}\n",
-                   (unsigned long long)tokens, (unsigned long long)bytes,
-                   tm_encoding_name(enc));
+            cli_json_string(stdout, name);
+            printf(", \"tokens\": %llu, \"bytes\": %llu, \"encoding\": ",
+                   (unsigned long long)tokens, (unsigned long long)bytes);
+            cli_json_string(stdout, tm_encoding_name(enc));
+            printf(", \"estimate\": %s}\n", sel.estimate ? "true" : "false");
         } else {
             printf("%llu\t%s\n", (unsigned long long)tokens, name);
         }
@@ -213,6 +244,7 @@ int cmd_encode(int argc, char **argv)
 {
     struct cli_args a;
     struct cli_encoding_opts eo = {0};
+    struct cli_selection sel;
     struct id_writer w = {true, 0};
     struct tm_error err = {0};
     const char *opt, *name;
@@ -242,11 +274,12 @@ int cmd_encode(int argc, char **argv)
         cli_args_free(&a);
         return CLI_USAGE;
     }
-    enc = cli_open_encoding("encode", &eo, &exit_code);
+    enc = cli_open_encoding("encode", &eo, &sel, &exit_code);
     if (enc == NULL) {
         cli_args_free(&a);
         return exit_code;
     }
+    cli_estimate_note("encode", &sel, enc);
     name = a.n_operands ? a.operands[0] : "-";
     fd = open_input("encode", name);
     buf = malloc(CHUNK);
@@ -313,6 +346,7 @@ int cmd_decode(int argc, char **argv)
 {
     struct cli_args a;
     struct cli_encoding_opts eo = {0};
+    struct cli_selection sel;
     struct tm_error err = {0};
     const char *opt, *name;
     int exit_code = CLI_OK, fd, h;
@@ -336,11 +370,12 @@ int cmd_decode(int argc, char **argv)
         cli_args_free(&a);
         return CLI_USAGE;
     }
-    enc = cli_open_encoding("decode", &eo, &exit_code);
+    enc = cli_open_encoding("decode", &eo, &sel, &exit_code);
     if (enc == NULL) {
         cli_args_free(&a);
         return exit_code;
     }
+    cli_estimate_note("decode", &sel, enc);
     name = a.n_operands ? a.operands[0] : "-";
     fd = open_input("decode", name);
     if (fd < 0 || (text = slurp("decode", name, fd, &len)) == NULL) {

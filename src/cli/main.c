@@ -14,21 +14,30 @@ static void usage(FILE *f)
             "usage: tokenmeter <command> [options]\n"
             "\n"
             "commands:\n"
-            "  count   [-e ENCODING | -m MODEL] [--json] [--allow-special] [FILE...]\n"
+            "  count   [-e ENCODING | -m MODEL | -t FILE] [--json] [--allow-special] [FILE...]\n"
             "          count tokens (stdin when no FILE; one line per input)\n"
-            "  encode  [-e ENCODING | -m MODEL] [--allow-special] [FILE]\n"
+            "  count --request [-m MODEL] [--api API] [--json] [FILE...]\n"
+            "          the prompt tokens an API request body (JSON) is billed, with a\n"
+            "          breakdown; API: chat, responses, completions, embeddings,\n"
+            "          anthropic (default: from the body and the model)\n"
+            "  encode  [-e ENCODING | -m MODEL | -t FILE] [--allow-special] [FILE]\n"
             "          print token ids\n"
-            "  decode  [-e ENCODING | -m MODEL] [FILE]\n"
+            "  decode  [-e ENCODING | -m MODEL | -t FILE] [FILE]\n"
             "          read whitespace-separated ids, write the bytes they stand for\n"
+            "  models  [--json] [--models FILE]\n"
+            "          list the model registry (model patterns, tokenizers, limits)\n"
             "  vocab compile --base ENCODING [--name NAME] SRC.tiktoken OUT.tmv\n"
             "          compile a .tiktoken rank file into tokenmeter's format\n"
             "  encodings\n"
             "          list the built-in encodings\n"
             "\n"
             "Encodings: r50k_base p50k_base p50k_edit cl100k_base o200k_base\n"
-            "o200k_harmony (default o200k_base). --vocab FILE [--base E] opens a\n"
-            ".tmv or .tiktoken file instead. Vocabularies are looked up in\n"
-            "$TOKENMETER_VOCAB_DIR; `make vocab` fetches and compiles them.\n");
+            "o200k_harmony (default o200k_base). -t FILE opens a tokenizer file;\n"
+            "--vocab FILE [--base E] opens a .tmv or .tiktoken file. Vocabularies are\n"
+            "looked up in $TOKENMETER_VOCAB_DIR; `make vocab` fetches and compiles them.\n"
+            "-m MODEL resolves through the model registry (data/models.json, or\n"
+            "$TOKENMETER_MODELS, or --models FILE); counts for models without a public\n"
+            "tokenizer are estimates.\n");
 }
 
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -59,6 +68,8 @@ int main(int argc, char **argv)
         return cmd_decode(argc - 1, argv + 1);
     if (strcmp(cmd, "vocab") == 0)
         return cmd_vocab(argc - 1, argv + 1);
+    if (strcmp(cmd, "models") == 0)
+        return cmd_models(argc - 1, argv + 1);
     if (strcmp(cmd, "encodings") == 0) {
         for (int i = 0; tm_encoding_names[i]; i++)
             printf("%s\n", tm_encoding_names[i]);

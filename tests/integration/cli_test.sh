@@ -108,7 +108,7 @@ expect "count: --vocab FILE.tmv" 0 "$(printf '12\t%s' "$t2")"
 "$tm" count -m gpt-4o --json "$t1" "$t2" >"$work/j1" 2>"$work/err"; rc=$?
 [ $rc = 0 ] && pass || fail "count --json: exit $rc" "$(cat "$work/err")"
 json_check "count --json -m gpt-4o: fields" "$work/j1" \
-  'rows.length === 2 && rows[0].name === "'"$t1"'" && rows[0].tokens === 4 && rows[0].bytes === 14 && rows[0].encoding === "o200k_base" && rows[1].tokens === 10 && rows[1].bytes === 29 && rows[1].encoding === "o200k_base" && Object.keys(rows[0]).join() === "name,tokens,bytes,encoding"'
+  'rows.length === 2 && rows[0].name === "'"$t1"'" && rows[0].tokens === 4 && rows[0].bytes === 14 && rows[0].encoding === "o200k_base" && rows[1].tokens === 10 && rows[1].bytes === 29 && rows[1].encoding === "o200k_base" && Object.keys(rows[0]).join() === "name,tokens,bytes,encoding,estimate" && rows[0].estimate === false'
 "$tm" count -m gpt-4 --json - <"$t2" >"$work/j2" 2>"$work/err"
 json_check "count --json -m gpt-4: stdin" "$work/j2" \
   'rows.length === 1 && rows[0].name === "-" && rows[0].tokens === 12 && rows[0].encoding === "cl100k_base"'
