@@ -104,27 +104,6 @@ static int32_t find_match(const struct hf_matcher *m, const uint8_t *s, size_t n
     return -1;
 }
 
-static uint32_t decode_at(const uint8_t *s, size_t i, size_t *len)
-{
-    uint8_t b = s[i];
-    if (b < 0x80) {
-        *len = 1;
-        return b;
-    }
-    if (b < 0xE0) {
-        *len = 2;
-        return ((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3F);
-    }
-    if (b < 0xF0) {
-        *len = 3;
-        return ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) |
-               (s[i + 2] & 0x3F);
-    }
-    *len = 4;
-    return ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3F) << 12) |
-           ((uint32_t)(s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-}
-
 /* The start of the character that ends just before i (i > 0). */
 static size_t char_before(const uint8_t *s, size_t i)
 {
@@ -217,7 +196,7 @@ static void bpe_word(struct run *r, const uint8_t *s, size_t n)
             continue;
         {
             size_t pl, p = char_before(s, i);
-            if (!glued(hf, decode_at(s, p, &pl)) && i > from) {
+            if (!glued(hf, tm__utf8_decode(s + p, &pl)) && i > from) {
                 bpe_piece(r, s + from, i - from);
                 from = i;
             }
@@ -384,7 +363,7 @@ static void split_spans(const struct hf_pre *p, const uint8_t *s, size_t n,
                 size_t cl;
                 if (ov[0] >= n)
                     break;
-                decode_at(s, ov[0], &cl);
+                tm__utf8_decode(s + ov[0], &cl);
                 off = ov[0] + cl;
                 continue;
             }
@@ -429,13 +408,13 @@ static void run_pre(struct run *r, size_t k, const uint8_t *s, size_t n, bool or
         /* digit runs (one span per digit when individual) and the gaps */
         for (size_t i = 0; i < n;) {
             size_t j = i, cl;
-            bool digit = (tm__ucd_class(decode_at(s, i, &cl)) & TM_UCD_GROUP_MASK) == TM_UCD_N;
+            bool digit = (tm__ucd_class(tm__utf8_decode(s + i, &cl)) & TM_UCD_GROUP_MASK) == TM_UCD_N;
             do {
                 j += cl;
                 if (digit && p->individual)
                     break;
             } while (j < n &&
-                     ((tm__ucd_class(decode_at(s, j, &cl)) & TM_UCD_GROUP_MASK) == TM_UCD_N) ==
+                     ((tm__ucd_class(tm__utf8_decode(s + j, &cl)) & TM_UCD_GROUP_MASK) == TM_UCD_N) ==
                          digit);
             span_add(&sp, i, j, digit);
             i = j;
@@ -538,19 +517,19 @@ static void added_pass(struct run *r, const struct hf_matcher *m, const uint8_t 
 
         from = me;
         if (a->single_word &&
-            ((ms > 0 && is_word_cp(decode_at(s, char_before(s, ms), &cl))) ||
-             (me < n && is_word_cp(decode_at(s, me, &cl)))))
+            ((ms > 0 && is_word_cp(tm__utf8_decode(s + char_before(s, ms), &cl))) ||
+             (me < n && is_word_cp(tm__utf8_decode(s + me, &cl)))))
             continue;
         if (a->lstrip) {
             while (start > done) {
                 size_t p = char_before(s, start);
-                if (!is_space_cp(decode_at(s, p, &cl)))
+                if (!is_space_cp(tm__utf8_decode(s + p, &cl)))
                     break;
                 start = p;
             }
         }
         if (a->rstrip)
-            while (stop < n && is_space_cp(decode_at(s, stop, &cl)))
+            while (stop < n && is_space_cp(tm__utf8_decode(s + stop, &cl)))
                 stop += cl;
         if (done < start)
             rest(r, s + done, start - done, origin && done == 0);
@@ -579,7 +558,7 @@ static size_t count_chars(const uint8_t *s, size_t n)
  * character: the reference aligns the result of a Replace that shortens a
  * match with the match's last character, so a shortened match at the
  * start moves the start (Metaspace's prepend_scheme "first" sees that). */
-static int normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
+int tm__hf_normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
                      const uint8_t **out, size_t *out_len, uint8_t **owned,
                      bool *origin)
 {
@@ -653,7 +632,7 @@ static int normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
                 if (ov[1] == ov[0]) {
                     size_t cl = 1;
                     if (ov[0] < len)
-                        decode_at(text, ov[0], &cl);
+                        tm__utf8_decode(text + ov[0], &cl);
                     if (ov[0] < len) {
                         memcpy(next + o, text + ov[0], cl);
                         o += cl;
@@ -697,7 +676,7 @@ static void pass_a_rest(struct run *r, const uint8_t *s, size_t n, bool origin)
     size_t tn;
     uint8_t *owned = NULL;
 
-    if (normalize(r->hf, s, n, &t, &tn, &owned, &origin) != TM_OK) {
+    if (tm__hf_normalize(r->hf, s, n, &t, &tn, &owned, &origin) != TM_OK) {
         emit_rc(r, TM_ENOMEM);
         return;
     }
@@ -787,7 +766,7 @@ int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what)
                     return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
                 hf->glue = g;
             }
-            hf->glue[hf->n_glue++] = decode_at(t, char_before(t, i), &cl);
+            hf->glue[hf->n_glue++] = tm__utf8_decode(t + char_before(t, i), &cl);
         }
     }
     if (hf->n_glue)

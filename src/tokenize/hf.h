@@ -165,6 +165,12 @@ void tm__hf_encode(const tm_encoding *enc, const uint8_t *text, size_t len,
 /* Find cut points and other derived tables after load. */
 int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what);
 int tm__hf_matcher_add(struct hf_matcher *m, const char *s, size_t n, int32_t token);
+/* Run the normalizer over s[0..n): *out is s itself (and *owned NULL) when
+ * nothing changed, else *owned, malloc'd. *origin is cleared when the
+ * result no longer starts at the input's first character. */
+int tm__hf_normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
+                     const uint8_t **out, size_t *out_len, uint8_t **owned,
+                     bool *origin);
 
 /* hf_bpe.c: merge one word (not a whole-word hit) and emit its ids. */
 void tm__hf_merge(const tm_encoding *enc, const uint8_t *word, size_t len,

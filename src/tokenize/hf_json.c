@@ -99,22 +99,6 @@ static int byte_of_char(uint32_t cp)
     return -1;
 }
 
-/* Decode one character of valid UTF-8 (jansson validates strings). */
-static uint32_t utf8_next(const uint8_t *s, size_t n, size_t *i)
-{
-    uint8_t b = s[*i];
-    uint32_t cp;
-    size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4, k;
-
-    if (len > n - *i)
-        len = n - *i;
-    cp = len == 1 ? b : len == 2 ? b & 0x1Fu : len == 3 ? b & 0x0Fu : b & 0x07u;
-    for (k = 1; k < len; k++)
-        cp = (cp << 6) | (s[*i + k] & 0x3Fu);
-    *i += len;
-    return cp;
-}
-
 /* The raw bytes of a ByteLevel token string into out (room for n);
  * returns the length, or -1 when a character is outside the table. */
 static long unmap_bytes(const char *s, size_t n, uint8_t *out)
@@ -122,8 +106,10 @@ static long unmap_bytes(const char *s, size_t n, uint8_t *out)
     size_t i = 0;
     long o = 0;
 
-    while (i < n) {
-        int b = byte_of_char(utf8_next((const uint8_t *)s, n, &i));
+    while (i < n) { /* jansson strings are valid UTF-8 */
+        size_t cl;
+        int b = byte_of_char(tm__utf8_decode((const uint8_t *)s + i, &cl));
+        i += cl;
         if (b < 0)
             return -1;
         out[o++] = (uint8_t)b;
@@ -218,6 +204,29 @@ static int grow(void **arr, size_t *n, size_t size, const char *what,
     return TM_OK;
 }
 
+typedef int (*parse_fn)(struct tm__hf *hf, json_t *o, const char *path,
+                        const char *what, struct tm_error *err);
+
+/* A Sequence: parse each member of the array o[key] in order. */
+static int parse_sequence(struct tm__hf *hf, json_t *o, const char *key,
+                          const char *path, const char *what, struct tm_error *err,
+                          parse_fn parse)
+{
+    json_t *list = json_object_get(o, key), *item;
+    size_t i;
+    char sub[200];
+    int rc;
+
+    if (!json_is_array(list))
+        return fail(err, what, "%s.%s: expected an array", path, key);
+    json_array_foreach(list, i, item) {
+        snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, key, i);
+        if ((rc = parse(hf, item, sub, what, err)) != TM_OK)
+            return rc;
+    }
+    return TM_OK;
+}
+
 static int parse_normalizer(struct tm__hf *hf, json_t *o, const char *path,
                             const char *what, struct tm_error *err)
 {
@@ -229,19 +238,8 @@ static int parse_normalizer(struct tm__hf *hf, json_t *o, const char *path,
         return TM_OK;
     if (!json_is_object(o) || (t = type_of(o)) == NULL)
         return fail(err, what, "%s: expected an object with a \"type\"", path);
-    if (strcmp(t, "Sequence") == 0) {
-        json_t *list = json_object_get(o, "normalizers"), *item;
-        size_t i;
-        char sub[200];
-        if (!json_is_array(list))
-            return fail(err, what, "%s.normalizers: expected an array", path);
-        json_array_foreach(list, i, item) {
-            snprintf(sub, sizeof(sub), "%s.normalizers[%zu]", path, i);
-            if ((rc = parse_normalizer(hf, item, sub, what, err)) != TM_OK)
-                return rc;
-        }
-        return TM_OK;
-    }
+    if (strcmp(t, "Sequence") == 0)
+        return parse_sequence(hf, o, "normalizers", path, what, err, parse_normalizer);
     if ((rc = grow((void **)&hf->norms, &hf->n_norms, sizeof(*nm), what, err)) != TM_OK)
         return rc;
     nm = &hf->norms[hf->n_norms - 1];
@@ -307,19 +305,8 @@ static int parse_pre(struct tm__hf *hf, json_t *o, const char *path, const char 
         return TM_OK;
     if (!json_is_object(o) || (t = type_of(o)) == NULL)
         return fail(err, what, "%s: expected an object with a \"type\"", path);
-    if (strcmp(t, "Sequence") == 0) {
-        json_t *list = json_object_get(o, "pretokenizers"), *item;
-        size_t i;
-        char sub[200];
-        if (!json_is_array(list))
-            return fail(err, what, "%s.pretokenizers: expected an array", path);
-        json_array_foreach(list, i, item) {
-            snprintf(sub, sizeof(sub), "%s.pretokenizers[%zu]", path, i);
-            if ((rc = parse_pre(hf, item, sub, what, err)) != TM_OK)
-                return rc;
-        }
-        return TM_OK;
-    }
+    if (strcmp(t, "Sequence") == 0)
+        return parse_sequence(hf, o, "pretokenizers", path, what, err, parse_pre);
     if ((rc = grow((void **)&hf->pres, &hf->n_pres, sizeof(*pr), what, err)) != TM_OK)
         return rc;
     pr = &hf->pres[hf->n_pres - 1];
@@ -378,7 +365,7 @@ static int parse_pre(struct tm__hf *hf, json_t *o, const char *path, const char 
         pr->kind = HF_PRE_METASPACE;
         if (!json_is_string(r) || json_string_length(r) == 0 ||
             json_string_length(r) > 4 ||
-            (utf8_next((const uint8_t *)json_string_value(r), json_string_length(r), &i),
+            (tm__utf8_decode((const uint8_t *)json_string_value(r), &i),
              i != json_string_length(r)))
             return fail(err, what, "%s.replacement: expected one character", path);
         memcpy(pr->repl, json_string_value(r), json_string_length(r));
@@ -442,7 +429,6 @@ static int get_id(json_t *v, uint32_t n_vocab, uint32_t *out, const char *path,
     return TM_OK;
 }
 
-/* Apply the normalizers to s (used on pass-B patterns at load). */
 static int normalize_pattern(const struct tm__hf *hf, const char *s, size_t n,
                              char **out, size_t *out_len);
 
@@ -539,55 +525,24 @@ static int parse_config(tm_encoding *enc, struct tm__hf *hf, json_t *cfg,
     return TM_OK;
 }
 
-/* Normalizing a pattern: the same steps hf.c runs on text, done here on a
- * copy (Prepend, Replace; NFC is left out: patterns are short and every
- * pattern the files hold is NFC already). */
+/* A normalized added token's pattern: its content through the whole
+ * normalizer, as the reference does when it loads the file. */
 static int normalize_pattern(const struct tm__hf *hf, const char *s, size_t n,
                              char **out, size_t *out_len)
 {
-    char *cur = malloc(n + 1);
-    size_t len = n;
+    const uint8_t *t;
+    uint8_t *owned = NULL;
+    bool origin = true;
 
-    if (cur == NULL)
+    if (tm__hf_normalize(hf, (const uint8_t *)s, n, &t, out_len, &owned, &origin) != TM_OK)
         return TM_ENOMEM;
-    memcpy(cur, s, n);
-    for (size_t k = 0; k < hf->n_norms; k++) {
-        const struct hf_norm *nm = &hf->norms[k];
-        char *next;
-        size_t o = 0;
-        if (nm->kind == HF_NORM_PREPEND && len > 0) {
-            next = malloc(len + nm->a_len + 1);
-            if (next == NULL)
-                goto oom;
-            memcpy(next, nm->a, nm->a_len);
-            memcpy(next + nm->a_len, cur, len);
-            o = len + nm->a_len;
-        } else if (nm->kind == HF_NORM_REPLACE) {
-            next = malloc(len * (nm->b_len + 1) + 1);
-            if (next == NULL)
-                goto oom;
-            for (size_t i = 0; i < len;) {
-                if (len - i >= nm->a_len && memcmp(cur + i, nm->a, nm->a_len) == 0) {
-                    memcpy(next + o, nm->b, nm->b_len);
-                    o += nm->b_len;
-                    i += nm->a_len;
-                } else {
-                    next[o++] = cur[i++];
-                }
-            }
-        } else {
-            continue;
-        }
-        free(cur);
-        cur = next;
-        len = o;
+    if (owned == NULL) { /* unchanged: t is s */
+        if ((owned = malloc(n ? n : 1)) == NULL)
+            return TM_ENOMEM;
+        memcpy(owned, s, n);
     }
-    *out = cur;
-    *out_len = len;
+    *out = (char *)owned;
     return TM_OK;
-oom:
-    free(cur);
-    return TM_ENOMEM;
 }
 
 void tm__hf_free(struct tm__hf *hf)

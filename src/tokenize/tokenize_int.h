@@ -264,6 +264,28 @@ size_t tm__utf8_fix(struct tm__utf8_fixer *f, const uint8_t *in, size_t n,
  * most 3 bytes; returns the count. */
 size_t tm__utf8_fixer_end(struct tm__utf8_fixer *f, uint8_t *out);
 
+/* The code point of the valid UTF-8 character at p; *len gets its length. */
+static inline uint32_t tm__utf8_decode(const uint8_t *p, size_t *len)
+{
+    uint8_t b = p[0];
+
+    if (b < 0x80) {
+        *len = 1;
+        return b;
+    }
+    if (b < 0xE0) {
+        *len = 2;
+        return ((uint32_t)(b & 0x1F) << 6) | (p[1] & 0x3F);
+    }
+    if (b < 0xF0) {
+        *len = 3;
+        return ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    }
+    *len = 4;
+    return ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+           ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+}
+
 /* ---- pre-tokenization (pretok.c) ---- */
 
 /* The length in bytes of the piece starting at text[pos] (pos < len), by
