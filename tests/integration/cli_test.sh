@@ -18,58 +18,7 @@ command -v node >/dev/null || { echo "cli_test: node is needed to check JSON" >&
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cli_test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1" >&2; shift; for l in "$@"; do echo "      $l" >&2; done; }
-
-# run ARGS...: runs tokenmeter; sets $out, $err, $rc (stdin is inherited).
-run() {
-  "$tm" "$@" >"$work/out" 2>"$work/err"
-  rc=$?
-  out=$(cat "$work/out")
-  err=$(cat "$work/err")
-}
-
-# expect NAME WANT_RC WANT_STDOUT: after run.
-expect() {
-  if [ "$rc" = "$2" ] && [ "$out" = "$3" ]; then pass; else
-    fail "$1" "exit $rc (want $2)" "stdout: $(printf '%q' "$out")" "want:   $(printf '%q' "$3")" "stderr: $err"
-  fi
-}
-
-# expect_err NAME WANT_RC PATTERN...: exit status and stderr containing each
-# fixed string; stdout not checked.
-expect_err() {
-  local name=$1 want=$2 ok=1 p
-  shift 2
-  [ "$rc" = "$want" ] || ok=0
-  for p in "$@"; do
-    case "$err" in *"$p"*) ;; *) ok=0 ;; esac
-  done
-  if [ $ok = 1 ]; then pass; else
-    fail "$name" "exit $rc (want $want)" "stderr: $err" "want stderr to contain: $*"
-  fi
-}
-
-# json_check NAME FILE JS: the file is strict UTF-8, every line parses with
-# JSON.parse, and JS (with `rows`, the parsed lines) evaluates to true.
-json_check() {
-  local msg
-  if msg=$(node -e '
-    const fs = require("fs");
-    const buf = fs.readFileSync(process.argv[1]);
-    let text;
-    try { text = new TextDecoder("utf-8", { fatal: true }).decode(buf); }
-    catch (e) { console.log("output is not valid UTF-8: " + JSON.stringify(buf.toString("latin1"))); process.exit(1); }
-    const rows = [];
-    for (const line of text.split("\n").filter((l) => l.length)) {
-      try { rows.push(JSON.parse(line)); }
-      catch (e) { console.log("not JSON: " + line); process.exit(1); }
-    }
-    if (!('"$3"')) { console.log("unexpected: " + JSON.stringify(rows)); process.exit(1); }
-  ' "$2" 2>&1); then pass; else fail "$1" "$msg"; fi
-}
+. "$root/tests/integration/lib.sh"
 
 # ---- inputs ----
 t1="$work/hello.txt"     # "Hello, world!\n"
@@ -235,5 +184,4 @@ run --version
 case "$out" in "tokenmeter "[0-9]*) [ "$rc" = 0 ] && pass || fail "--version: exit $rc" ;;
   *) fail "--version prints 'tokenmeter VERSION'" "got '$out'" ;; esac
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report_and_exit
