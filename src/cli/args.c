@@ -1,8 +1,11 @@
 /*
  * The option scanner and the encoding options shared by subcommands.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -230,4 +233,55 @@ void cli_estimate_note(const char *cmd, const struct cli_selection *sel,
         fprintf(stderr, "tokenmeter %s: note: %s has no public tokenizer; these counts "
                         "use %s and are estimates (see 'tokenmeter models')\n",
                 cmd, sel->model, tm_encoding_name(enc));
+}
+
+/* Read the whole input `name` ("-": stdin) of at most cap_bytes bytes; NULL
+ * (error reported for `cmd`) on failure. */
+char *cli_read_input(const char *cmd, const char *name, size_t cap_bytes, size_t *len)
+{
+    size_t cap = cap_bytes < (1 << 16) ? cap_bytes + 1 : (1 << 16), n = 0;
+    char *buf = NULL;
+    int fd = strcmp(name, "-") == 0 ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        cli_error(cmd, "%s: cannot open: %s", name, strerror(errno));
+        return NULL;
+    }
+    buf = malloc(cap);
+    while (buf != NULL) {
+        ssize_t got;
+        if (n == cap) {
+            char *nb;
+            size_t want = cap * 2 > cap_bytes + 1 ? cap_bytes + 1 : cap * 2;
+            if (n > cap_bytes) {
+                cli_error(cmd, "%s: larger than the %zu-byte limit", name, cap_bytes);
+                goto fail;
+            }
+            nb = realloc(buf, want);
+            if (nb == NULL)
+                break;
+            buf = nb;
+            cap = want;
+        }
+        got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            cli_error(cmd, "%s: read error: %s", name, strerror(errno));
+            goto fail;
+        }
+        if (got == 0) {
+            if (fd != STDIN_FILENO)
+                close(fd);
+            *len = n;
+            return buf;
+        }
+        n += (size_t)got;
+    }
+    cli_error(cmd, "%s: out of memory", name);
+fail:
+    free(buf);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    return NULL;
 }

@@ -88,10 +88,15 @@ void cli_json_string(FILE *f, const char *s);
 int cli_count_requests(struct cli_args *a, const struct cli_encoding_opts *eo,
                        const char *api, bool json);
 
+/* Read the whole input `name` ("-": stdin) of at most cap_bytes bytes into
+ * a malloc'd buffer (*len bytes); NULL (error reported for cmd) on failure. */
+char *cli_read_input(const char *cmd, const char *name, size_t cap_bytes, size_t *len);
+
 int cmd_count(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_vocab(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -16,63 +16,10 @@
  * a usage error (exit 2).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-
-/* Read a whole input of at most TM_REQUEST_MAX_BYTES; NULL (error
- * reported) on failure. */
-static char *read_body(const char *name, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = NULL;
-    int fd = strcmp(name, "-") == 0 ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0) {
-        cli_error("count", "%s: cannot open: %s", name, strerror(errno));
-        return NULL;
-    }
-    buf = malloc(cap);
-    while (buf != NULL) {
-        ssize_t got;
-        if (n == cap) {
-            char *nb;
-            if (cap > TM_REQUEST_MAX_BYTES) {
-                cli_error("count", "%s: larger than the %u-byte limit for a request body",
-                          name, TM_REQUEST_MAX_BYTES);
-                goto fail;
-            }
-            nb = realloc(buf, cap * 2);
-            if (nb == NULL)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            cli_error("count", "%s: read error: %s", name, strerror(errno));
-            goto fail;
-        }
-        if (got == 0) {
-            if (fd != STDIN_FILENO)
-                close(fd);
-            *len = n;
-            return buf;
-        }
-        n += (size_t)got;
-    }
-    cli_error("count", "%s: out of memory", name);
-fail:
-    free(buf);
-    if (fd != STDIN_FILENO)
-        close(fd);
-    return NULL;
-}
 
 static void print_plain(const char *name, const tm_request *r)
 {
@@ -160,7 +107,7 @@ int cli_count_requests(struct cli_args *a, const struct cli_encoding_opts *eo,
         const char *name = inputs[i];
         struct tm_error err = {0};
         size_t len = 0;
-        char *body = read_body(name, &len);
+        char *body = cli_read_input("count", name, TM_REQUEST_MAX_BYTES, &len);
         tm_request *r;
 
         if (body == NULL) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_price.h"
 
 static void usage(FILE *f)
 {
@@ -26,13 +27,25 @@ static void usage(FILE *f)
             "          read whitespace-separated ids, write the bytes they stand for\n"
             "  models  [--json] [--models FILE]\n"
             "          list the model registry (model patterns, tokenizers, limits)\n"
+            "  price   -m MODEL [--provider P] --input N [--output N] [--cached N]\n"
+            "          [--cache-write N] [--cache-write-1h N] [--reasoning N] [--batch]\n"
+            "          [--at TIME] [--prices FILE] [--overrides FILE] [--json]\n"
+            "          rate one request against the price book (line items, total)\n"
+            "  prices  [--provider P] [--at TIME] [--prices FILE] [--json]\n"
+            "          list the price book in effect at a time\n"
+            "  prices import FILE [-o OUT] [--date YYYY-MM-DD]\n"
+            "          convert LiteLLM's model_prices_and_context_window.json to a book\n"
+            "  compare [-m MODEL ...] [--provider P] [--request] [--output N] [--at DATE]\n"
+            "          [--prices FILE] [--json] FILE\n"
+            "          what the same text or request costs on each model, each counted\n"
+            "          with its own tokenizer and priced with the price book\n"
             "  vocab compile --base ENCODING [--name NAME] SRC.tiktoken OUT.tmv\n"
             "          compile a .tiktoken rank file into tokenmeter's format\n"
             "  encodings\n"
             "          list the built-in encodings\n"
             "\n"
             "Encodings: r50k_base p50k_base p50k_edit cl100k_base o200k_base\n"
-            "o200k_harmony (default o200k_base). -t FILE opens a tokenizer file;\n"
+            "o200k_harmony llama3 llama2 qwen3 deepseek_v3 gemma3 (default o200k_base). -t FILE opens a tokenizer file;\n"
             "--vocab FILE [--base E] opens a .tmv or .tiktoken file. Vocabularies are\n"
             "looked up in $TOKENMETER_VOCAB_DIR; `make vocab` fetches and compiles them.\n"
             "-m MODEL resolves through the model registry (data/models.json, or\n"
@@ -70,6 +83,12 @@ int main(int argc, char **argv)
         return cmd_vocab(argc - 1, argv + 1);
     if (strcmp(cmd, "models") == 0)
         return cmd_models(argc - 1, argv + 1);
+    if (strcmp(cmd, "price") == 0)
+        return cmd_price(argc - 1, argv + 1);
+    if (strcmp(cmd, "prices") == 0)
+        return cmd_prices(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "encodings") == 0) {
         for (int i = 0; tm_encoding_names[i]; i++)
             printf("%s\n", tm_encoding_names[i]);
