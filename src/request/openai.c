@@ -31,7 +31,6 @@
  * recorded as an approximation; what cannot be counted from the body
  * (audio, files, images by URL, built-in tools) is recorded as unknown.
  */
-#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +107,82 @@ static int framing_notes(struct tm__rq *q, const struct chat_profile *p)
                            "assumed for %s",
                            q->res->model);
     return rc;
+}
+
+/* ---- shared counting helpers ---- */
+
+/* The required string member `key` of obj (at the current path): its
+ * tokens are added to *tokens. */
+static int count_member(struct tm__rq *q, const json_t *obj, const char *key,
+                        uint64_t *tokens)
+{
+    json_t *v;
+    uint64_t n;
+    int rc;
+
+    if ((rc = tm__rq_member(q, obj, key, TM__J_STRING, true, &v)) ||
+        (rc = tm__rq_json_text(q, v, &n)))
+        return rc;
+    *tokens += n;
+    return TM_OK;
+}
+
+/* A call at the current path: obj has only the `fields` (what names it in
+ * the message), a "name" and an args_key ("arguments" or "input") string,
+ * both counted as text into *tokens. */
+static int count_call(struct tm__rq *q, const json_t *obj, const char *const *fields,
+                      const char *what, const char *args_key, uint64_t *tokens)
+{
+    int rc;
+
+    if ((rc = tm__rq_known_fields(q, obj, fields, what)) ||
+        (rc = count_member(q, obj, "name", tokens)) ||
+        (rc = count_member(q, obj, args_key, tokens)))
+        return rc;
+    return TM_OK;
+}
+
+/* "Unknown KEY": fail at PATH.key with `unknown WHAT "VALUE"`, followed by
+ * " (known: KNOWN)" when known is not NULL; the value is quoted as a
+ * snippet (tm__rq_snippet). */
+static int fail_unknown(struct tm__rq *q, const char *key, const char *what,
+                        const char *value, const char *known)
+{
+    char v[48];
+
+    tm__rq_snippet(value, v, sizeof(v));
+    tm__rq_path_key(q, key);
+    return tm__rq_fail(q, "unknown %s \"%s\"%s%s%s", what, v, known ? " (known: " : "",
+                       known ? known : "", known ? ")" : "");
+}
+
+/* A message made of a role's text and one string (a Responses body's
+ * "instructions" or string "input"), framed per message. */
+static int string_message(struct tm__rq *q, const struct chat_profile *p, const char *role,
+                          const char *role_text, const json_t *text)
+{
+    struct tm__rq_message m = {.role = role, .framing = p->per_message};
+    uint64_t r, n;
+    int rc;
+
+    if ((rc = tm__rq_text(q, role_text, strlen(role_text), &r)) ||
+        (rc = tm__rq_json_text(q, text, &n)))
+        return rc;
+    m.text = r + n;
+    return tm__rq_add_message(q, &m);
+}
+
+/* The tool record once the definitions are counted: `defs` definitions
+ * costing `total` (func_end added when there is any, negative totals
+ * clamped to 0). */
+static int finish_tools(struct tm__rq *q, const struct chat_profile *p, size_t defs,
+                        int64_t total)
+{
+    if (defs > 0)
+        total += p->func_end;
+    return tm__rq_set_tools(q, defs, total < 0 ? 0 : (uint64_t)total,
+                            json_pack("{s:i, s:i}", "per_function", p->func_init,
+                                      "end", defs > 0 ? p->func_end : 0));
 }
 
 /* ---- tool definitions ([C] num_tokens_for_tools) ---- */
@@ -316,6 +391,50 @@ struct part_totals {
     size_t n_text;
 };
 
+/* A text-like part at the current path (`what` names it): only `fields`,
+ * and its `key` string counted as one more text part. */
+static int text_part(struct tm__rq *q, const json_t *part, const char *const *fields,
+                     const char *what, const char *key, struct part_totals *t)
+{
+    int rc;
+
+    if ((rc = tm__rq_known_fields(q, part, fields, what)) ||
+        (rc = count_member(q, part, key, &t->text)))
+        return rc;
+    t->n_text++;
+    return TM_OK;
+}
+
+/* An image's optional "detail" member (NULL when absent): "low", "high" or
+ * "auto". OUT: *detail_s, its value or NULL. */
+static int image_detail(struct tm__rq *q, const json_t *detail, const char **detail_s)
+{
+    *detail_s = NULL;
+    if (detail == NULL)
+        return TM_OK;
+    *detail_s = json_string_value(detail);
+    if (strcmp(*detail_s, "low") != 0 && strcmp(*detail_s, "high") != 0 &&
+        strcmp(*detail_s, "auto") != 0) {
+        tm__rq_path_key(q, "detail");
+        return tm__rq_fail(q, "expected \"low\", \"high\" or \"auto\"");
+    }
+    return TM_OK;
+}
+
+/* Audio and file inputs, which no formula counts (at the current path). */
+static int unknown_audio(struct tm__rq *q)
+{
+    return tm__rq_unknown(q, "audio", "audio input is billed as audio tokens, which "
+                          "depend on the audio's length; tokenmeter does not decode "
+                          "audio");
+}
+
+static int unknown_file(struct tm__rq *q)
+{
+    return tm__rq_unknown(q, "file", "a file (PDF) is billed as its extracted text and "
+                          "page images, which tokenmeter does not count");
+}
+
 static int chat_image_part(struct tm__rq *q, const json_t *part, uint64_t *tokens)
 {
     static const char *const fields[] = {"type", "image_url", NULL};
@@ -332,16 +451,9 @@ static int chat_image_part(struct tm__rq *q, const json_t *part, uint64_t *token
     saved = tm__rq_path_key(q, "image_url");
     if ((rc = tm__rq_known_fields(q, image, image_fields, "image_url")) ||
         (rc = tm__rq_member(q, image, "url", TM__J_STRING, true, &url)) ||
-        (rc = tm__rq_member(q, image, "detail", TM__J_STRING, false, &detail)))
+        (rc = tm__rq_member(q, image, "detail", TM__J_STRING, false, &detail)) ||
+        (rc = image_detail(q, detail, &detail_s)))
         return rc;
-    if (detail != NULL) {
-        detail_s = json_string_value(detail);
-        if (strcmp(detail_s, "low") != 0 && strcmp(detail_s, "high") != 0 &&
-            strcmp(detail_s, "auto") != 0) {
-            tm__rq_path_key(q, "detail");
-            return tm__rq_fail(q, "expected \"low\", \"high\" or \"auto\"");
-        }
-    }
     {
         size_t s2 = tm__rq_path_key(q, "url");
         rc = tm__rq_image_url(q, json_string_value(url), json_string_length(url), &img);
@@ -356,6 +468,10 @@ static int chat_image_part(struct tm__rq *q, const json_t *part, uint64_t *token
                                tokens);
 }
 
+/* Fields of text and refusal parts (Chat Completions). */
+static const char *const text_fields[] = {"type", "text", NULL};
+static const char *const refusal_fields[] = {"type", "refusal", NULL};
+
 /* One part of a content array at the current path. */
 static int chat_part(struct tm__rq *q, const json_t *part, unsigned allowed,
                      const char *role, struct part_totals *t)
@@ -369,26 +485,10 @@ static int chat_part(struct tm__rq *q, const json_t *part, unsigned allowed,
         return tm__rq_fail(q, "expected a content part object, got %s", tm__rq_kind(part));
     if ((rc = tm__rq_type(q, part, &type)) != TM_OK)
         return rc;
-    if (strcmp(type, "text") == 0 && (allowed & PART_TEXT)) {
-        static const char *const fields[] = {"type", "text", NULL};
-        if ((rc = tm__rq_known_fields(q, part, fields, "a text part")) ||
-            (rc = tm__rq_member(q, part, "text", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        t->text += n;
-        t->n_text++;
-        return TM_OK;
-    }
-    if (strcmp(type, "refusal") == 0 && (allowed & PART_REFUSAL)) {
-        static const char *const fields[] = {"type", "refusal", NULL};
-        if ((rc = tm__rq_known_fields(q, part, fields, "a refusal part")) ||
-            (rc = tm__rq_member(q, part, "refusal", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        t->text += n;
-        t->n_text++;
-        return TM_OK;
-    }
+    if (strcmp(type, "text") == 0 && (allowed & PART_TEXT))
+        return text_part(q, part, text_fields, "a text part", "text", t);
+    if (strcmp(type, "refusal") == 0 && (allowed & PART_REFUSAL))
+        return text_part(q, part, refusal_fields, "a refusal part", "refusal", t);
     if (strcmp(type, "image_url") == 0 && (allowed & PART_IMAGE)) {
         rc = chat_image_part(q, part, &n);
         t->images += n;
@@ -399,17 +499,14 @@ static int chat_part(struct tm__rq *q, const json_t *part, unsigned allowed,
         if ((rc = tm__rq_known_fields(q, part, fields, "an input_audio part")) ||
             (rc = tm__rq_member(q, part, "input_audio", TM__J_OBJECT, true, &v)))
             return rc;
-        return tm__rq_unknown(q, "audio", "audio input is billed as audio tokens, which "
-                              "depend on the audio's length; tokenmeter does not decode "
-                              "audio");
+        return unknown_audio(q);
     }
     if (strcmp(type, "file") == 0 && (allowed & PART_FILE)) {
         static const char *const fields[] = {"type", "file", NULL};
         if ((rc = tm__rq_known_fields(q, part, fields, "a file part")) ||
             (rc = tm__rq_member(q, part, "file", TM__J_OBJECT, true, &v)))
             return rc;
-        return tm__rq_unknown(q, "file", "a file (PDF) is billed as its extracted text and "
-                              "page images, which tokenmeter does not count");
+        return unknown_file(q);
     }
     {
         static const char *const all[] = {"text", "image_url", "input_audio", "file",
@@ -419,12 +516,12 @@ static int chat_part(struct tm__rq *q, const json_t *part, unsigned allowed,
         size_t i;
         for (i = 0; all[i] && !known; i++)
             known = strcmp(all[i], type) == 0;
+        if (!known)
+            return fail_unknown(q, "type", "content part type", type, NULL);
         tm__rq_path_key(q, "type");
         tm__rq_snippet(type, t2, sizeof(t2));
-        if (known)
-            return tm__rq_fail(q, "content part type \"%s\" is not allowed in a %s message",
-                               t2, role);
-        return tm__rq_fail(q, "unknown content part type \"%s\"", t2);
+        return tm__rq_fail(q, "content part type \"%s\" is not allowed in a %s message",
+                           t2, role);
     }
 }
 
@@ -470,9 +567,9 @@ static const char *const chat_roles[] = {"system", "developer", "user", "assista
  * each call. */
 static int chat_tool_calls(struct tm__rq *q, const json_t *msg, uint64_t *tokens)
 {
-    json_t *calls, *fcall, *call, *fn, *v;
+    static const char *const ffields[] = {"name", "arguments", NULL};
+    json_t *calls, *fcall, *call, *fn;
     size_t i, saved;
-    uint64_t n;
     int rc;
 
     if ((rc = tm__rq_member(q, msg, "tool_calls", TM__J_ARRAY | TM__J_NULL, false, &calls)) ||
@@ -493,31 +590,19 @@ static int chat_tool_calls(struct tm__rq *q, const json_t *msg, uint64_t *tokens
                 (rc = tm__rq_type(q, call, &type)))
                 return rc;
             if (strcmp(type, "function") == 0 || strcmp(type, "custom") == 0) {
-                static const char *const ffields[] = {"name", "arguments", NULL};
                 static const char *const cfields[] = {"name", "input", NULL};
                 bool custom = type[0] == 'c';
                 size_t s3;
                 if ((rc = tm__rq_member(q, call, type, TM__J_OBJECT, true, &fn)) != TM_OK)
                     return rc;
                 s3 = tm__rq_path_key(q, type);
-                if ((rc = tm__rq_known_fields(q, fn, custom ? cfields : ffields,
-                                              custom ? "a custom tool call" : "a function call")) ||
-                    (rc = tm__rq_member(q, fn, "name", TM__J_STRING, true, &v)) ||
-                    (rc = tm__rq_json_text(q, v, &n)))
+                if ((rc = count_call(q, fn, custom ? cfields : ffields,
+                                     custom ? "a custom tool call" : "a function call",
+                                     custom ? "input" : "arguments", tokens)))
                     return rc;
-                *tokens += n;
-                if ((rc = tm__rq_member(q, fn, custom ? "input" : "arguments", TM__J_STRING,
-                                        true, &v)) ||
-                    (rc = tm__rq_json_text(q, v, &n)))
-                    return rc;
-                *tokens += n;
                 tm__rq_path_restore(q, s3);
             } else {
-                char t2[48];
-                tm__rq_snippet(type, t2, sizeof(t2));
-                tm__rq_path_key(q, "type");
-                return tm__rq_fail(q, "unknown tool call type \"%s\" (known: function, "
-                                   "custom)", t2);
+                return fail_unknown(q, "type", "tool call type", type, "function, custom");
             }
             tm__rq_path_restore(q, s2);
         }
@@ -529,17 +614,9 @@ static int chat_tool_calls(struct tm__rq *q, const json_t *msg, uint64_t *tokens
         tm__rq_path_restore(q, saved);
     }
     if (json_is_object(fcall)) {
-        static const char *const ffields[] = {"name", "arguments", NULL};
         saved = tm__rq_path_key(q, "function_call");
-        if ((rc = tm__rq_known_fields(q, fcall, ffields, "a function call")) ||
-            (rc = tm__rq_member(q, fcall, "name", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
+        if ((rc = count_call(q, fcall, ffields, "a function call", "arguments", tokens)))
             return rc;
-        *tokens += n;
-        if ((rc = tm__rq_member(q, fcall, "arguments", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        *tokens += n;
         if ((rc = tm__rq_approx(q, false, "function_call: counted as its name and argument "
                                 "text; OpenAI publishes no formula for it")) != TM_OK)
             return rc;
@@ -570,13 +647,9 @@ static int chat_message(struct tm__rq *q, const struct chat_profile *p, const js
     for (int i = 0; chat_roles[i]; i++)
         if (strcmp(chat_roles[i], json_string_value(role_v)) == 0)
             role = chat_roles[i];
-    if (role == NULL) {
-        char r[48];
-        tm__rq_snippet(json_string_value(role_v), r, sizeof(r));
-        tm__rq_path_key(q, "role");
-        return tm__rq_fail(q, "unknown role \"%s\" (known: system, developer, user, "
-                           "assistant, tool, function)", r);
-    }
+    if (role == NULL)
+        return fail_unknown(q, "role", "role", json_string_value(role_v),
+                            "system, developer, user, assistant, tool, function");
     assistant = strcmp(role, "assistant") == 0;
     tool = strcmp(role, "tool") == 0;
     function = strcmp(role, "function") == 0;
@@ -703,11 +776,7 @@ static int chat_tools(struct tm__rq *q, const struct chat_profile *p, const json
                                          "prompt")))
                     return rc;
             } else {
-                char t2[48];
-                tm__rq_snippet(type, t2, sizeof(t2));
-                tm__rq_path_key(q, "type");
-                return tm__rq_fail(q, "unknown tool type \"%s\" (known: function, custom)",
-                                   t2);
+                return fail_unknown(q, "type", "tool type", type, "function, custom");
             }
             tm__rq_path_restore(q, s2);
         }
@@ -732,22 +801,17 @@ static int chat_tools(struct tm__rq *q, const struct chat_profile *p, const json
             return rc;
         tm__rq_path_restore(q, saved);
     }
-    if (defs > 0) {
-        total += p->func_end;
-        if (!p->tools_confirmed) {
-            saved = tm__rq_path_key(q, "tools");
-            rc = tm__rq_approx(q, false, "the OpenAI cookbook's tool-definition constants "
-                               "are confirmed by API counts for gpt-3.5-turbo, gpt-4, "
-                               "gpt-4o and gpt-4o-mini only; the gpt-4o constants are "
-                               "assumed for %s", q->res->model);
-            tm__rq_path_restore(q, saved);
-            if (rc != TM_OK)
-                return rc;
-        }
+    if (defs > 0 && !p->tools_confirmed) {
+        saved = tm__rq_path_key(q, "tools");
+        rc = tm__rq_approx(q, false, "the OpenAI cookbook's tool-definition constants "
+                           "are confirmed by API counts for gpt-3.5-turbo, gpt-4, "
+                           "gpt-4o and gpt-4o-mini only; the gpt-4o constants are "
+                           "assumed for %s", q->res->model);
+        tm__rq_path_restore(q, saved);
+        if (rc != TM_OK)
+            return rc;
     }
-    return tm__rq_set_tools(q, defs, total < 0 ? 0 : (uint64_t)total,
-                            json_pack("{s:i, s:i}", "per_function", p->func_init,
-                                      "end", defs > 0 ? p->func_end : 0));
+    return finish_tools(q, p, defs, total);
 }
 
 /* response_format json_schema adds the schema to the prompt, unpublished. */
@@ -813,16 +877,9 @@ static int responses_image(struct tm__rq *q, const json_t *part, uint64_t *token
     if ((rc = tm__rq_known_fields(q, part, fields, "an input_image part")) ||
         (rc = tm__rq_member(q, part, "image_url", TM__J_STRING | TM__J_NULL, false, &url)) ||
         (rc = tm__rq_member(q, part, "file_id", TM__J_STRING | TM__J_NULL, false, &file_id)) ||
-        (rc = tm__rq_member(q, part, "detail", TM__J_STRING, false, &detail)))
+        (rc = tm__rq_member(q, part, "detail", TM__J_STRING, false, &detail)) ||
+        (rc = image_detail(q, detail, &detail_s)))
         return rc;
-    if (detail != NULL) {
-        detail_s = json_string_value(detail);
-        if (strcmp(detail_s, "low") != 0 && strcmp(detail_s, "high") != 0 &&
-            strcmp(detail_s, "auto") != 0) {
-            tm__rq_path_key(q, "detail");
-            return tm__rq_fail(q, "expected \"low\", \"high\" or \"auto\"");
-        }
-    }
     if (!json_is_string(url) && !json_is_string(file_id))
         return tm__rq_fail(q, "an input_image needs image_url or file_id");
     if (json_is_string(url)) {
@@ -843,8 +900,9 @@ static int responses_image(struct tm__rq *q, const json_t *part, uint64_t *token
 /* One part of a Responses message's content. */
 static int responses_part(struct tm__rq *q, const json_t *part, struct part_totals *t)
 {
+    static const char *const in_fields[] = {"type", "text", NULL};
+    static const char *const out_fields[] = {"type", "text", "annotations", "logprobs", NULL};
     const char *type;
-    json_t *v;
     uint64_t n;
     int rc;
 
@@ -852,55 +910,43 @@ static int responses_part(struct tm__rq *q, const json_t *part, struct part_tota
         return tm__rq_fail(q, "expected a content part object, got %s", tm__rq_kind(part));
     if ((rc = tm__rq_type(q, part, &type)) != TM_OK)
         return rc;
-    if (strcmp(type, "input_text") == 0 || strcmp(type, "output_text") == 0) {
-        static const char *const in_fields[] = {"type", "text", NULL};
-        static const char *const out_fields[] = {"type", "text", "annotations", "logprobs",
-                                                 NULL};
-        if ((rc = tm__rq_known_fields(q, part, type[0] == 'i' ? in_fields : out_fields,
-                                      "a text part")) ||
-            (rc = tm__rq_member(q, part, "text", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        t->text += n;
-        t->n_text++;
-        return TM_OK;
-    }
-    if (strcmp(type, "refusal") == 0) {
-        static const char *const fields[] = {"type", "refusal", NULL};
-        if ((rc = tm__rq_known_fields(q, part, fields, "a refusal part")) ||
-            (rc = tm__rq_member(q, part, "refusal", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        t->text += n;
-        t->n_text++;
-        return TM_OK;
-    }
+    if (strcmp(type, "input_text") == 0 || strcmp(type, "output_text") == 0)
+        return text_part(q, part, type[0] == 'i' ? in_fields : out_fields, "a text part",
+                         "text", t);
+    if (strcmp(type, "refusal") == 0)
+        return text_part(q, part, refusal_fields, "a refusal part", "refusal", t);
     if (strcmp(type, "input_image") == 0) {
         rc = responses_image(q, part, &n);
         t->images += n;
         return rc;
     }
     if (strcmp(type, "input_file") == 0)
-        return tm__rq_unknown(q, "file", "a file (PDF) is billed as its extracted text and "
-                              "page images, which tokenmeter does not count");
+        return unknown_file(q);
     if (strcmp(type, "input_audio") == 0)
-        return tm__rq_unknown(q, "audio", "audio input is billed as audio tokens, which "
-                              "depend on the audio's length; tokenmeter does not decode "
-                              "audio");
-    {
-        char t2[48];
-        tm__rq_snippet(type, t2, sizeof(t2));
-        tm__rq_path_key(q, "type");
-        return tm__rq_fail(q, "unknown content part type \"%s\" (known: input_text, "
-                           "input_image, input_file, input_audio, output_text, refusal)",
-                           t2);
+        return unknown_audio(q);
+    return fail_unknown(q, "type", "content part type", type,
+                        "input_text, input_image, input_file, input_audio, output_text, "
+                        "refusal");
+}
+
+/* Every part of an array of Responses content parts (at the current path). */
+static int responses_parts(struct tm__rq *q, const json_t *parts, struct part_totals *t)
+{
+    const json_t *part;
+    size_t i;
+    int rc;
+
+    json_array_foreach(parts, i, part) {
+        size_t s2 = tm__rq_path_index(q, i);
+        if ((rc = responses_part(q, part, t)) != TM_OK)
+            return rc;
+        tm__rq_path_restore(q, s2);
     }
+    return TM_OK;
 }
 
 static int responses_content(struct tm__rq *q, const json_t *content, struct part_totals *t)
 {
-    size_t i;
-    const json_t *part;
     int rc = TM_OK;
 
     if (json_is_string(content)) {
@@ -913,12 +959,8 @@ static int responses_content(struct tm__rq *q, const json_t *content, struct par
     }
     {
         size_t saved = tm__rq_path_key(q, "content");
-        json_array_foreach(content, i, part) {
-            size_t s2 = tm__rq_path_index(q, i);
-            if ((rc = responses_part(q, part, t)) != TM_OK)
-                return rc;
-            tm__rq_path_restore(q, s2);
-        }
+        if ((rc = responses_parts(q, content, t)) != TM_OK)
+            return rc;
         if (t->n_text > 1)
             rc = tm__rq_approx(q, false, "several text parts: each is counted on its own; "
                                "OpenAI does not publish how parts are joined");
@@ -964,13 +1006,9 @@ static int responses_item(struct tm__rq *q, const struct chat_profile *p, const 
         for (int i = 0; roles[i]; i++)
             if (strcmp(roles[i], json_string_value(role)) == 0)
                 m.role = roles[i];
-        if (m.role == NULL) {
-            char r[48];
-            tm__rq_snippet(json_string_value(role), r, sizeof(r));
-            tm__rq_path_key(q, "role");
-            return tm__rq_fail(q, "unknown role \"%s\" (known: user, assistant, system, "
-                               "developer)", r);
-        }
+        if (m.role == NULL)
+            return fail_unknown(q, "role", "role", json_string_value(role),
+                                "user, assistant, system, developer");
         m.framing = p->per_message;
         if ((rc = tm__rq_text(q, m.role, strlen(m.role), &n)) ||
             (rc = responses_content(q, content, &t)))
@@ -985,16 +1023,11 @@ static int responses_item(struct tm__rq *q, const struct chat_profile *p, const 
         struct tm__rq_message m = {.role = "function_call"};
         if ((rc = tm__rq_known_fields(q, item, fields, "a function_call item")) ||
             (rc = tm__rq_member(q, item, "call_id", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_member(q, item, "name", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)))
-            return rc;
-        m.tool_calls = n;
-        if ((rc = tm__rq_member(q, item, "arguments", TM__J_STRING, true, &v)) ||
-            (rc = tm__rq_json_text(q, v, &n)) ||
+            (rc = count_member(q, item, "name", &m.tool_calls)) ||
+            (rc = count_member(q, item, "arguments", &m.tool_calls)) ||
             (rc = tm__rq_approx(q, false, "a function call: counted as its name and "
                                 "argument text; OpenAI publishes no formula for it")))
             return rc;
-        m.tool_calls += n;
         return tm__rq_add_message(q, &m);
     }
     if (strcmp(type, "function_call_output") == 0) {
@@ -1014,14 +1047,9 @@ static int responses_item(struct tm__rq *q, const struct chat_profile *p, const 
             rc = tm__rq_json_text(q, output, &t.text);
             tm__rq_path_restore(q, saved);
         } else {
-            size_t saved = tm__rq_path_key(q, "output"), i;
-            const json_t *part;
-            json_array_foreach(output, i, part) {
-                size_t s2 = tm__rq_path_index(q, i);
-                if ((rc = responses_part(q, part, &t)) != TM_OK)
-                    return rc;
-                tm__rq_path_restore(q, s2);
-            }
+            size_t saved = tm__rq_path_key(q, "output");
+            if ((rc = responses_parts(q, output, &t)) != TM_OK)
+                return rc;
             tm__rq_path_restore(q, saved);
         }
         if (rc != TM_OK || (rc = tm__rq_text(q, "tool", 4, &n)) != TM_OK ||
@@ -1036,12 +1064,7 @@ static int responses_item(struct tm__rq *q, const struct chat_profile *p, const 
         if (strcmp(responses_uncounted[i], type) == 0)
             return tm__rq_unknown(q, type, "a %s item: its prompt tokens cannot be "
                                   "counted from the request body", type);
-    {
-        char t2[48];
-        tm__rq_snippet(type, t2, sizeof(t2));
-        tm__rq_path_key(q, "type");
-        return tm__rq_fail(q, "unknown input item type \"%s\"", t2);
-    }
+    return fail_unknown(q, "type", "input item type", type, NULL);
 }
 
 static int responses_tools(struct tm__rq *q, const struct chat_profile *p, const json_t *body)
@@ -1081,11 +1104,7 @@ static int responses_tools(struct tm__rq *q, const struct chat_profile *p, const
         }
         tm__rq_path_restore(q, saved);
     }
-    if (defs > 0)
-        total += p->func_end;
-    return tm__rq_set_tools(q, defs, total < 0 ? 0 : (uint64_t)total,
-                            json_pack("{s:i, s:i}", "per_function", p->func_init,
-                                      "end", defs > 0 ? p->func_end : 0));
+    return finish_tools(q, p, defs, total);
 }
 
 int tm__rq_responses(struct tm__rq *q, const json_t *body)
@@ -1093,7 +1112,6 @@ int tm__rq_responses(struct tm__rq *q, const json_t *body)
     struct chat_profile p;
     json_t *instructions, *input, *prev, *conv, *text;
     size_t saved, i;
-    uint64_t n;
     int rc;
 
     chat_profile(q, &p);
@@ -1113,13 +1131,8 @@ int tm__rq_responses(struct tm__rq *q, const json_t *body)
                             &input)))
         return rc;
     if (json_is_string(instructions)) {
-        struct tm__rq_message m = {.role = "instructions", .framing = p.per_message};
-        uint64_t r;
         saved = tm__rq_path_key(q, "instructions");
-        if ((rc = tm__rq_text(q, "system", 6, &r)) || (rc = tm__rq_json_text(q, instructions, &n)))
-            return rc;
-        m.text = r + n;
-        if ((rc = tm__rq_add_message(q, &m)) != TM_OK)
+        if ((rc = string_message(q, &p, "instructions", "system", instructions)) != TM_OK)
             return rc;
         tm__rq_path_restore(q, saved);
     }
@@ -1134,12 +1147,7 @@ int tm__rq_responses(struct tm__rq *q, const json_t *body)
     }
     saved = tm__rq_path_key(q, "input");
     if (json_is_string(input)) {
-        struct tm__rq_message m = {.role = "user", .framing = p.per_message};
-        uint64_t r;
-        if ((rc = tm__rq_text(q, "user", 4, &r)) || (rc = tm__rq_json_text(q, input, &n)))
-            return rc;
-        m.text = r + n;
-        if ((rc = tm__rq_add_message(q, &m)) != TM_OK)
+        if ((rc = string_message(q, &p, "user", "user", input)) != TM_OK)
             return rc;
     } else if (json_is_array(input)) {
         const json_t *item;

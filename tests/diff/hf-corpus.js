@@ -9,6 +9,9 @@
  *
  *   documentedDocs(family)  the inputs docs/TOKENIZER-FAMILIES.md gives ids
  *                           for (addSpecialTokens false), with those ids
+ *   bosDocs(family, added)  the post-processor check (addSpecialTokens
+ *                           true): §7's rows with their ids, then the edge
+ *                           docs
  *   edgeDocs(family, added) hand-written edge cases from the tables of
  *                           docs/TOKENIZER-FAMILIES.md and around them:
  *                           added tokens in text (own and other families'),
@@ -30,7 +33,7 @@
  *                           o200k_base vocabulary contexts
  *
  * Usage (to look at them): hf-corpus.js --family F --kind K --out FILE
- *   [--seed N] [--mbytes M], K one of documented, edge, added, hostile,
+ *   [--seed N] [--mbytes M], K one of documented, bos, edge, added, hostile,
  *   codepoints. Labels go to FILE.labels.txt.
  */
 
@@ -124,6 +127,21 @@ const DOCUMENTED = {
         ['Hi', [12194]],
         ['', []],
     ],
+};
+
+/*
+ * The post-processor rows of docs/TOKENIZER-FAMILIES.md §7: ids with
+ * addSpecialTokens true. Only llama2 (`<s>` = 1) and gemma3 (`<bos>` = 2)
+ * add a BOS, also to the empty text and in front of a BOS already in the
+ * text; the others add nothing. Checked against tokenizers 0.23.2.
+ */
+const BOS_DOCUMENTED = {
+    llama3: [['', []], ['Hi', [13347]]],
+    llama2: [['', [1]], ['Hi', [1, 15359]], ['<s>hi', [1, 1, 12014]]],
+    qwen3: [['', []], ['Hi', [13048]]],
+    deepseek_v3: [['', []], ['Hi', [23166]]],
+    gemma3: [['', [2]], ['Hi', [2, 10979]], ['<bos>hi', [2, 2, 2202]]],
+    gptoss: [['', []], ['Hi', [12194]]],
 };
 
 function documentedDocs(family) {
@@ -265,8 +283,9 @@ function addedContextDocs(added) {
     return out;
 }
 
-/* The edge docs of a family (added: its added tokens). */
-function edgeDocs(family, added) {
+/* The edge docs of a family (added: its added tokens); opts.nfc false
+ * leaves out the NFC docs (most of the bytes, and no use to the bos check). */
+function edgeDocs(family, added, opts = {}) {
     const out = [];
     const add = (label, doc) => out.push({ label, doc: Buffer.isBuffer(doc) ? doc : Buffer.from(doc, 'utf8') });
     for (const s of COMMON_EDGE) add(`"${lib.escapeText(s)}"`, s);
@@ -300,8 +319,25 @@ function edgeDocs(family, added) {
                   'h6', 'blockquote', 'strong', 'em', 'b', 'i', 'u', 's', 'sub', 'sup', 'code', 'a', 'html',
                   'body', 'img', 'span', 'bbox', 'ul', 'li', 'div', 'iframe', 'footer'];
     for (const t of tags) add(`HTML tag ${t}`, `<${t}>x</${t}> <${t}></${t}>\n<${t} class="c">`);
-    out.push(...nfcDocs());
+    if (opts.nfc !== false) out.push(...nfcDocs());
     out.push(...addedContextDocs(added));
+    return out;
+}
+
+/* ------------------------------------------------------------- bos */
+
+/*
+ * The docs of the post-processor check (encode with addSpecialTokens
+ * true): the §7 rows with their documented ids first, then the edge docs
+ * but the NFC ones (empty and whitespace-only texts, every added token at
+ * the start of a doc, in the middle and alone, a leading space for
+ * llama2's Prepend, invalid UTF-8, ...), without ids.
+ */
+function bosDocs(family, added) {
+    const out = (BOS_DOCUMENTED[family] || []).map(([text, ids]) => ({
+        label: `documented with BOS "${lib.escapeText(text)}"`, doc: Buffer.from(text, 'utf8'), ids,
+    }));
+    for (const d of edgeDocs(family, added, { nfc: false })) out.push({ label: d.label, doc: d.doc, ids: null });
     return out;
 }
 
@@ -463,12 +499,13 @@ function main() {
     const args = lib.parseArgs(process.argv.slice(2));
     const family = args.family;
     if (!FAMILIES.includes(family) || !args.kind || !args.out) {
-        process.stderr.write('usage: hf-corpus.js --family F --kind documented|edge|added|hostile|codepoints --out FILE [--seed N] [--mbytes M]\n');
+        process.stderr.write('usage: hf-corpus.js --family F --kind documented|bos|edge|added|hostile|codepoints --out FILE [--seed N] [--mbytes M]\n');
         process.exit(2);
     }
     const added = loadAddedTokens(tokenizerJsonPath(family));
     let docs = [];
     if (args.kind === 'documented') docs = documentedDocs(family);
+    else if (args.kind === 'bos') docs = bosDocs(family, added);
     else if (args.kind === 'edge') docs = edgeDocs(family, added);
     else if (args.kind === 'hostile') docs = hostileDocs(family, added);
     else if (args.kind === 'added') {
@@ -489,8 +526,8 @@ function main() {
 }
 
 module.exports = {
-    FAMILIES, HOSTILE_BYTES, tokenizerJsonPath, loadAddedTokens, documentedDocs, edgeDocs, addedDocs,
-    hostileDocs, plainCodepointDocs, DOCUMENTED,
+    FAMILIES, HOSTILE_BYTES, tokenizerJsonPath, loadAddedTokens, documentedDocs, bosDocs, edgeDocs, addedDocs,
+    hostileDocs, plainCodepointDocs, DOCUMENTED, BOS_DOCUMENTED,
 };
 
 if (require.main === module) main();

@@ -8,8 +8,9 @@
  * Usage:
  *   hf-diff.js --bin PATH --workdir DIR [--family LIST] [--seed N] [--mbytes M]
  *              [--jobs J] [--timeout S] [--no-codepoints] [--stream N]
- *              [--cli PATH] [--load name|json] [--allow-special]
+ *              [--cli PATH] [--load name|json] [--allow-special] [--corpora LIST]
  *   hf-diff.js --bin PATH --workdir DIR --replay FILE [--family LIST] [--load name|json]
+ *              [--add-special]
  *
  * The reference for a doc (bytes) is
  *   Tokenizer.fromFile(F.json).encode(doc.toString('utf8'), null,
@@ -18,8 +19,12 @@
  * The families recognise their added tokens in the text whatever
  * addSpecialTokens says (docs/TOKENIZER-FAMILIES.md §0.2), so tokenmeter is
  * expected to as well: PATH runs as `PATH -e F IN OUT` (--load json:
- * `PATH -t F.json IN OUT`; --allow-special adds that flag), IN a docs file,
- * OUT per doc u32le n + n u32le ids (tiktoken-diff.js's contract).
+ * `PATH -t F.json IN OUT`, tokenmeter compiling the tokenizer.json at open;
+ * --allow-special adds that flag), IN a docs file, OUT per doc u32le n + n
+ * u32le ids (tiktoken-diff.js's contract). With --load json the corpora of
+ * a family that take the same arguments share one run of PATH (`PATH ARGS
+ * IN1 OUT1 IN2 OUT2 ...`), since compiling a tokenizer.json costs up to a
+ * second and a half.
  *
  * Families (--family, default all six): llama3, llama2, qwen3,
  * deepseek_v3, gemma3 and gptoss. For each of the first five, one line per
@@ -27,6 +32,11 @@
  *   F documented   the inputs docs/TOKENIZER-FAMILIES.md gives ids for: the
  *                  reference must give the documented ids, and the binary
  *                  the reference's
+ *   F bos          the post-processor: `PATH ... --add-special`
+ *                  (TM_ENCODE_ADD_SPECIAL) against encode(text, null,
+ *                  {addSpecialTokens: true}) on §7's rows (documented ids:
+ *                  llama2 and gemma3 add a BOS, the others nothing) and the
+ *                  edge docs but the NFC ones
  *   F edge         hand-written edge cases (hf-corpus.js edgeDocs)
  *   F added        corpus docs with F's added-token strings inserted
  *   F hostile      256 KiB inputs of one character or unit (time limit
@@ -37,6 +47,8 @@
  *   F cli -e       with --cli PATH: `PATH count --json -e F FILE...` on
  *                  ~130 of these docs, counts against the reference's
  *   F cli -t       the same with `-t F.json`
+ * --corpora LIST runs only those comparisons (documented, bos, edge, added,
+ * hostile, corpus, codepoints, cli; default all).
  * gptoss checks that tokenmeter's o200k encodings agree with the gpt-oss
  * tokenizer.json (docs/TOKENIZER-FAMILIES.md §9): every corpus above (the
  * codepoints one with codepoints.js's o200k_base vocabulary contexts) is
@@ -51,8 +63,9 @@
  *
  * Reference digests (per doc: count and SHA-1 of the ids) are computed by
  * --jobs worker threads while the binary runs, and cached in DIR/cache keyed
- * by the docs file's sha256, the tokenizers version and the tokenizer.json's
- * sha256; a second run only runs the binary.
+ * by the docs file's sha256, the tokenizers version, the tokenizer.json's
+ * sha256 and addSpecialTokens; a second run only runs the binary (and the
+ * --load json run shares the cache of a --load name run in the same DIR).
  *
  * On a mismatch it prints the doc (and what it tests), the first differing
  * token, the text around it and both id sequences, saves the doc as
@@ -81,6 +94,8 @@ const HOSTILE_TIMEOUT = 120;
 const CLI_MAX_FILE = 300000;     /* docs up to this size go to the cli check */
 const REF_JOB_BYTES = 4 << 20;   /* docs per reference job (bytes, about) */
 const HF_OPTS = { addSpecialTokens: false };
+const HF_OPTS_ADD = { addSpecialTokens: true };  /* the bos comparison */
+const CORPORA = ['documented', 'bos', 'edge', 'added', 'hostile', 'corpus', 'codepoints', 'cli'];
 
 /* --------------------------------------------------------- reference */
 
@@ -106,22 +121,26 @@ function pushAll(dst, src) {
 }
 
 /*
- * Reference ids of one text: HF encode with addSpecialTokens false; with a
- * splice matcher, the text is cut at its strings, the pieces encoded on
- * their own and the strings' ids put between them.
+ * Reference ids of one text: HF encode with addSpecialTokens false (true
+ * with addSpecial: the post-processor's template tokens, e.g. llama2's
+ * BOS); with a splice matcher, the text is cut at its strings, the pieces
+ * encoded on their own and the strings' ids put between them (only for
+ * the gpt-oss file, whose post-processor adds nothing, so addSpecial
+ * cannot add tokens per piece there).
  */
-async function referenceIds(tok, text, splice) {
-    if (!splice) return Uint32Array.from((await tok.encode(text, null, HF_OPTS)).getIds());
+async function referenceIds(tok, text, splice, addSpecial) {
+    const opts = addSpecial ? HF_OPTS_ADD : HF_OPTS;
+    if (!splice) return Uint32Array.from((await tok.encode(text, null, opts)).getIds());
     const out = [];
     let last = 0;
     splice.re.lastIndex = 0;
     let m;
     while ((m = splice.re.exec(text)) !== null) {
-        if (m.index > last) pushAll(out, (await tok.encode(text.slice(last, m.index), null, HF_OPTS)).getIds());
+        if (m.index > last) pushAll(out, (await tok.encode(text.slice(last, m.index), null, opts)).getIds());
         out.push(splice.ids.get(m[0]));
         last = m.index + m[0].length;
     }
-    if (last < text.length) pushAll(out, (await tok.encode(text.slice(last), null, HF_OPTS)).getIds());
+    if (last < text.length) pushAll(out, (await tok.encode(text.slice(last), null, opts)).getIds());
     return Uint32Array.from(out);
 }
 
@@ -136,7 +155,7 @@ function tokenizersVersion() {
 /*
  * Worker thread: computes reference digests for one job at a time.
  * Message in: {id, json, file, from, to (the docs from..to-1 of file),
- * splice (added-token names of the file, or null), returnIds}. Out: {id, counts, digests, tokens, ms, loadMs, ids?}
+ * splice (added-token names of the file, or null), addSpecial, returnIds}. Out: {id, counts, digests, tokens, ms, loadMs, ids?}
  * (ids: the ids-file bytes of all docs, when returnIds), or {id, error}.
  * Keeps the last tokenizer it loaded (jobs come family by family).
  */
@@ -165,7 +184,7 @@ function workerMain() {
             let tokens = 0;
             for (let i = 0; i < docs.length; i++) {
                 const text = docs[i].toString('utf8');
-                const ids = await referenceIds(tok, text, job.splice ? splice : null);
+                const ids = await referenceIds(tok, text, job.splice ? splice : null, job.addSpecial);
                 counts[i] = ids.length;
                 tokens += ids.length;
                 lib.sha1(lib.idsBytes(ids)).copy(digests, i * 20);
@@ -174,7 +193,7 @@ function workerMain() {
                     splice.re.lastIndex = 0;
                     if (splice.re.test(text)) {
                         spliced.docs++;
-                        if (lib.firstDiff(ids, await referenceIds(tok, text, null)) >= 0) spliced.differ++;
+                        if (lib.firstDiff(ids, await referenceIds(tok, text, null, job.addSpecial)) >= 0) spliced.differ++;
                     }
                 }
             }
@@ -193,9 +212,11 @@ function usage(msg) {
     process.stderr.write(
         'usage: hf-diff.js --bin PATH --workdir DIR [--family LIST] [--seed N] [--mbytes M] [--jobs J]\n' +
         '                  [--timeout S] [--no-codepoints] [--stream N] [--cli PATH] [--load name|json]\n' +
-        '                  [--allow-special]\n' +
+        '                  [--allow-special] [--corpora LIST]\n' +
         '       hf-diff.js --bin PATH --workdir DIR --replay FILE [--family LIST] [--load name|json]\n' +
-        `families: ${hfc.FAMILIES.join(', ')}\n`);
+        '                  [--add-special]\n' +
+        `families: ${hfc.FAMILIES.join(', ')}\n` +
+        `corpora: ${CORPORA.join(', ')}\n`);
     process.exit(2);
 }
 
@@ -245,7 +266,7 @@ function mainSplice(ctx, fam) {
 /* Reference ids of a raw doc for comparison cmp, on the main thread. */
 function refIdsMain(ctx, cmp, doc) {
     const tok = mainTokenizer(ctx, cmp.fam.json);
-    return referenceIds(tok, doc.toString('utf8'), cmp.splice ? mainSplice(ctx, cmp.fam) : null);
+    return referenceIds(tok, doc.toString('utf8'), cmp.splice ? mainSplice(ctx, cmp.fam) : null, !!cmp.addSpecial);
 }
 
 /* ------------------------------------------------------------ corpora */
@@ -320,9 +341,9 @@ function codepointSegments(kind, wanted) {
 /* -------------------------------------------------------- comparisons */
 
 /*
- * The comparisons of one family. Each: {fam, corpus, name, kind ('batch' |
- * 'cli'), inFile, docs, labels, sha, binArgs, splice, route, expect,
- * origIndex, timeout, cpKind}.
+ * The comparisons of one family (those ctx.corpora selects). Each: {fam,
+ * corpus, name, kind ('batch' | 'cli'), inFile, docs, labels, sha, binArgs,
+ * splice, addSpecial, route, expect, origIndex, timeout, cpKind}.
  */
 function buildComparisons(ctx, fam, shared) {
     const cmps = [];
@@ -356,7 +377,8 @@ function buildComparisons(ctx, fam, shared) {
                 labels: items.labels ? idx.map((i) => items.labels[i]) : null,
                 expect: items.expect ? idx.map((i) => items.expect[i]) : null,
                 origIndex: whole ? null : idx,
-                binArgs: fam.argsFor(route), splice: fam.splice(route),
+                binArgs: fam.argsFor(route).concat(opts.addSpecial ? ['--add-special'] : []),
+                splice: fam.splice(route), addSpecial: !!opts.addSpecial,
                 timeout: opts.timeout || ctx.timeout, cpKind: opts.cpKind || null,
                 tag: tag(corpus, route),
             });
@@ -364,21 +386,25 @@ function buildComparisons(ctx, fam, shared) {
     };
     const fromList = (list) => ({ docs: list.map((d) => d.doc), labels: list.map((d) => d.label),
                                   expect: list[0] && list[0].ids ? list.map((d) => d.ids) : null });
+    const want = (corpus) => ctx.corpora.has(corpus);
     const documented = hfc.documentedDocs(fam.name);
     const edge = hfc.edgeDocs(fam.name, fam.added);
     const added = hfc.addedDocs(fam.name, fam.added, shared.corpus.docs, ctx.seed, ctx.mbytes * 1048576 / 6);
     const hostile = hfc.hostileDocs(fam.name, fam.added);
-    addCorpus('documented', fromList(documented));
-    addCorpus('edge', fromList(edge));
-    addCorpus('added', fromList(added));
-    addCorpus('hostile', fromList(hostile), { timeout: Math.min(ctx.timeout, HOSTILE_TIMEOUT) });
-    addCorpus('corpus', { docs: shared.corpus.docs, file: shared.corpus.file, sha: shared.corpus.sha });
-    if (ctx.withCodepoints) {
+    if (want('documented')) addCorpus('documented', fromList(documented));
+    /* The post-processor: the binary with --add-special (TM_ENCODE_ADD_SPECIAL)
+     * against encode(text, null, {addSpecialTokens: true}). */
+    if (want('bos')) addCorpus('bos', fromList(hfc.bosDocs(fam.name, fam.added)), { addSpecial: true });
+    if (want('edge')) addCorpus('edge', fromList(edge));
+    if (want('added')) addCorpus('added', fromList(added));
+    if (want('hostile')) addCorpus('hostile', fromList(hostile), { timeout: Math.min(ctx.timeout, HOSTILE_TIMEOUT) });
+    if (want('corpus')) addCorpus('corpus', { docs: shared.corpus.docs, file: shared.corpus.file, sha: shared.corpus.sha });
+    if (ctx.withCodepoints && want('codepoints')) {
         const cp = fam.o200kCheck ? shared.cpO200k : shared.cpPlain;
         addCorpus('codepoints', { docs: cp.docs, file: cp.file, sha: cp.sha }, { cpKind: fam.o200kCheck ? 'o200k' : 'plain' });
     }
     /* The cli check: documented and small edge docs, some added, corpus and hostile docs. */
-    if (ctx.cli) {
+    if (ctx.cli && want('cli')) {
         const pick = [];
         const seen = new Set();
         const take = (list, n, label) => {
@@ -421,7 +447,8 @@ function buildComparisons(ctx, fam, shared) {
  */
 function referenceFor(ctx, pool, cmp) {
     const key = `${cmp.fam.name}-${cmp.corpus}-${cmp.sha.slice(0, 16)}-tokenizers${ctx.tokVersion}` +
-        `-json${cmp.fam.jsonSha.slice(0, 16)}${cmp.splice ? '-splice' : ''}-v${REF_FORMAT_VERSION}`;
+        `-json${cmp.fam.jsonSha.slice(0, 16)}${cmp.splice ? '-splice' : ''}${cmp.addSpecial ? '-add' : ''}` +
+        `-v${REF_FORMAT_VERSION}`;
     const cache = path.join(ctx.dir, 'cache', `ref-${key}.bin`);
     const idsCache = path.join(ctx.dir, 'cache', `ids-${key}.bin`);
     const splicedCache = path.join(ctx.dir, 'cache', `spliced-${key}.json`);
@@ -453,7 +480,7 @@ function referenceFor(ctx, pool, cmp) {
     ranges.push([from, n]);
     const jobs = ranges.map(([a, b]) => pool.run({
         json: cmp.fam.json, file: cmp.inFile, from: a, to: b,
-        splice: cmp.splice ? cmp.fam.names : null, returnIds: !!cmp.expect,
+        splice: cmp.splice ? cmp.fam.names : null, addSpecial: !!cmp.addSpecial, returnIds: !!cmp.expect,
     }));
     const promise = Promise.all(jobs.map((j) => j.promise)).then((parts) => {
         const counts = new Uint32Array(n);
@@ -503,8 +530,8 @@ function showIds(tok, ids, from, to) {
 
 /* Byte offset (in the UTF-8 of text) where reference token k starts,
  * from HF's offsets (code points); approximate for spliced references. */
-async function tokenByteOffset(tok, text, k) {
-    const enc = await tok.encode(text, null, HF_OPTS);
+async function tokenByteOffset(tok, text, k, addSpecial) {
+    const enc = await tok.encode(text, null, addSpecial ? HF_OPTS_ADD : HF_OPTS);
     const offs = enc.getOffsets();
     if (!offs.length) return 0;
     const charAt = k < offs.length ? offs[k][0] : offs[offs.length - 1][1];
@@ -517,7 +544,7 @@ async function reportDoc(ctx, cmp, doc, expected, got, label, what) {
     const p = lib.firstDiff(expected, got);
     const text = doc.toString('utf8');
     const utf8 = Buffer.from(text);
-    const at = await tokenByteOffset(tok, text, Math.max(0, p));
+    const at = await tokenByteOffset(tok, text, Math.max(0, p), !!cmp.addSpecial);
     const before = utf8.subarray(Math.max(0, at - 40), at).toString('utf8');
     const after = utf8.subarray(at, at + 40).toString('utf8');
     ctx.log(`MISMATCH ${cmp.name} doc ${label}${what ? ' [' + what + ']' : ''} (${doc.length} bytes): first difference at token ${p}` +
@@ -649,19 +676,66 @@ function checkDocumented(ctx, cmp, ref) {
     return bad;
 }
 
+/* The ids file a batch comparison's binary run writes. */
+function outFileOf(ctx, cmp) {
+    return path.join(ctx.dir, `out-${cmp.tag}.bin`);
+}
+
+/*
+ * With --load json, the batch comparisons of a family that run the binary
+ * with the same arguments and time limit share one run (tm_encode_batch
+ * ARGS IN1 OUT1 IN2 OUT2 ...): compiling a tokenizer.json at open costs up
+ * to a second and a half, once per family instead of once per corpus. Sets
+ * cmp.group on each (null: a run of its own).
+ */
+function groupRuns(ctx, cmps) {
+    const groups = new Map();
+    for (const cmp of cmps) {
+        cmp.group = null;
+        if (ctx.load !== 'json' || cmp.kind !== 'batch') continue;
+        const key = `${cmp.fam.name}\0${cmp.binArgs.join('\0')}\0${cmp.timeout}`;
+        if (!groups.has(key)) groups.set(key, { cmps: [], run: null });
+        groups.get(key).cmps.push(cmp);
+        cmp.group = groups.get(key);
+    }
+}
+
+/*
+ * Run the binary for a batch comparison (once for its whole group).
+ * Resolves with {run (lib.runBinary's result), first (this call started
+ * the run)}.
+ */
+async function binaryRun(ctx, cmp) {
+    const members = cmp.group ? cmp.group.cmps : [cmp];
+    const start = () => {
+        const paths = [];
+        for (const c of members) {
+            try {
+                fs.unlinkSync(outFileOf(ctx, c));
+            } catch (e) { /* not there */ }
+            paths.push(c.inFile, outFileOf(ctx, c));
+        }
+        return lib.runBinary(ctx.bin, [...cmp.binArgs, ...ctx.binExtra, ...paths],
+                             outFileOf(ctx, members[0]) + '.log', cmp.timeout);
+    };
+    if (!cmp.group) return { run: await start(), first: true };
+    const first = cmp.group.run === null;
+    if (first) cmp.group.run = start();
+    return { run: await cmp.group.run, first };
+}
+
 /* One tm_encode_batch comparison; returns true when it passed. */
 async function runBatchComparison(ctx, pool, cmp, ref, stats) {
-    const outFile = path.join(ctx.dir, `out-${cmp.tag}.bin`);
-    try {
-        fs.unlinkSync(outFile);
-    } catch (e) { /* not there */ }
-    const args = [...cmp.binArgs, ...ctx.binExtra, cmp.inFile, outFile];
-    const run = await lib.runBinary(ctx.bin, args, outFile + '.log', cmp.timeout);
-    stats.binMs += run.ms;
+    const outFile = outFileOf(ctx, cmp);
+    const shownArgs = [...cmp.binArgs, ...ctx.binExtra];
+    const { run, first } = await binaryRun(ctx, cmp);
+    if (first) stats.binMs += run.ms;
     const why = lib.describeRun(run, cmp.timeout);
     if (why) {
         for (const id of ref.ids) pool.cancel(id);
-        ctx.log(`FAIL ${cmp.name}: ${path.basename(ctx.bin)} ${args.slice(0, -2).join(' ')} ${why}`);
+        const shared = cmp.group && cmp.group.cmps.length > 1
+            ? ` (one run for ${cmp.group.cmps.map((c) => c.corpus).join(', ')})` : '';
+        ctx.log(`FAIL ${cmp.name}: ${path.basename(ctx.bin)} ${shownArgs.join(' ')} ${why}${shared}`);
         if (run.log.trim()) ctx.log('  ' + run.log.trim().split('\n').slice(0, 10).join('\n  '));
         return false;
     }
@@ -687,8 +761,9 @@ async function runBatchComparison(ctx, pool, cmp, ref, stats) {
         return false;
     }
     const mb = (cmp.docs.reduce((s, d) => s + d.length, 0) / 1e6).toFixed(2);
+    const binMs = first ? `${run.ms} ms` : 'the run above';
     ctx.log(`${cmp.name}: ${cmp.docs.length} docs, ${mb} MB, ${r.tokens} tokens, ${res.mismatches.length} mismatches` +
-            ` (binary ${run.ms} ms, reference ${r.cached ? 'cached' : r.ms + ' ms'})`);
+            ` (binary ${binMs}, reference ${r.cached ? 'cached' : r.ms + ' ms'})`);
     if (r.spliced && r.spliced.docs) {
         ctx.log(`  ${r.spliced.docs} of these docs contain o200k_harmony specials the gpt-oss file lacks ` +
                 `(<|reserved_N|>, N >= 200018); the file encodes them as text, which changes the ids of ` +
@@ -703,7 +778,7 @@ async function runBatchComparison(ctx, pool, cmp, ref, stats) {
     fs.unlinkSync(outFile);
     try {
         fs.unlinkSync(outFile + '.log');
-    } catch (e) { /* gone */ }
+    } catch (e) { /* gone, or another member's */ }
     return ok;
 }
 
@@ -769,8 +844,10 @@ async function replay(ctx, fams, file) {
     let failed = 0;
     for (const fam of fams) {
         const route = fam.route(doc);
-        const cmp = { fam, corpus: 'replay', route, name: `${fam.name} replay`, binArgs: fam.argsFor(route),
-                      splice: fam.splice(route), timeout: ctx.timeout, tag: `${fam.name}-replay` };
+        const cmp = { fam, corpus: 'replay', route, name: `${fam.name} replay`,
+                      binArgs: fam.argsFor(route).concat(ctx.replayAddSpecial ? ['--add-special'] : []),
+                      splice: fam.splice(route), addSpecial: ctx.replayAddSpecial, timeout: ctx.timeout,
+                      tag: `${fam.name}-replay` };
         const r = lib.runBatchSync(ctx.bin, [...cmp.binArgs, ...ctx.binExtra], [doc], ctx.dir, ctx.timeout);
         const expected = await refIdsMain(ctx, cmp, doc);
         if (!r.ids) {
@@ -791,7 +868,7 @@ async function replay(ctx, fams, file) {
 async function main() {
     let args;
     try {
-        args = lib.parseArgs(process.argv.slice(2), ['no-codepoints', 'allow-special', 'help']);
+        args = lib.parseArgs(process.argv.slice(2), ['no-codepoints', 'allow-special', 'add-special', 'help']);
     } catch (e) {
         usage(e.message);
     }
@@ -805,6 +882,9 @@ async function main() {
     if (!Number.isFinite(seed) || !(mbytes > 0)) usage('--seed must be an integer and --mbytes positive');
     const load = args.load || 'name';
     if (load !== 'name' && load !== 'json') usage('--load is name or json');
+    const corpora = args.corpora ? args.corpora.split(',').map((s) => s.trim()).filter(Boolean) : CORPORA;
+    for (const c of corpora) if (!CORPORA.includes(c)) usage(`unknown corpus ${c} (known: ${CORPORA.join(', ')})`);
+    if (!corpora.length) usage('--corpora needs at least one corpus');
     const dir = path.resolve(args.workdir);
     fs.mkdirSync(dir, { recursive: true });
     const bin = path.resolve(args.bin);
@@ -828,7 +908,9 @@ async function main() {
         dir, bin, cli, load, seed, mbytes,
         timeout: args.timeout ? parseFloat(args.timeout) : 600,
         allowSpecial: !!args['allow-special'],
-        withCodepoints: !args['no-codepoints'],
+        replayAddSpecial: !!args['add-special'],
+        withCodepoints: !args['no-codepoints'] && corpora.includes('codepoints'),
+        corpora: new Set(corpora),
         binExtra: [],
         log: (s) => process.stdout.write(s + '\n'),
         shrinkDeadline: Date.now() + 180000,
@@ -845,7 +927,8 @@ async function main() {
     const fams = families.map((f) => familyInfo(ctx, f));
     if (args.replay) process.exit(await replay(ctx, fams, path.resolve(args.replay)));
 
-    ctx.log(`reference: npm tokenizers ${ctx.tokVersion}, encode(text, null, {addSpecialTokens: false}); ` +
+    ctx.log(`reference: npm tokenizers ${ctx.tokVersion}, encode(text, null, {addSpecialTokens: false}) ` +
+            `(F bos: true, binary --add-special); ` +
             `binary: ${bin} (${load === 'json' ? '-t FILE.json' : '-e FAMILY'}${ctx.allowSpecial ? ' --allow-special' : ''}` +
             `${ctx.binExtra.length ? ' ' + ctx.binExtra.join(' ') : ''})`);
     if (cliNote) ctx.log(cliNote);
@@ -863,6 +946,7 @@ async function main() {
     }
     const cmps = [];
     for (const fam of fams) cmps.push(...buildComparisons(ctx, fam, shared));
+    groupRuns(ctx, cmps);
 
     const pool = new lib.RefPool(jobs, __filename, { role: 'hf-reference' });
     const refShared = new Map();

@@ -6,14 +6,16 @@
  * that it passes a correct encoder, and that it catches, reports and
  * shrinks a wrong one. It is not part of the product.
  *
- *   hf-stand-in.js (-e NAME | -t FILE.json) [--allow-special] [--stream N] IN OUT
+ *   hf-stand-in.js (-e NAME | -t FILE.json) [--allow-special] [--add-special]
+ *                  [--stream N] IN OUT [IN OUT]...
  *   hf-stand-in.js count --json (-e NAME | -t FILE.json) [--allow-special] FILE...
  *
  * NAME is a family (llama3, llama2, qwen3, deepseek_v3, gemma3, gptoss:
  * its pinned tokenizer.json through npm tokenizers, added tokens always
  * recognised) or an OpenAI encoding (npm tiktoken, as tiktoken-diff.js's
- * reference: specials only with --allow-special). --stream is accepted and
- * ignored.
+ * reference: specials only with --allow-special). --add-special encodes with
+ * addSpecialTokens true (tiktoken encodings have no template and ignore
+ * it). --stream is accepted and ignored.
  *
  * Faults, to see the harness fail (environment):
  *   TM_HF_STANDIN_MAP=HEX:HEX[,...]  replace code point A by B before
@@ -41,7 +43,7 @@ function fault(text) {
 }
 
 /* An object with async encode(text) -> array of ids; exits 1 on an unknown name. */
-function openEncoder(name, file, allowSpecial) {
+function openEncoder(name, file, allowSpecial, addSpecial) {
     if (file || hfc.FAMILIES.includes(name)) {
         if (!file && process.env.TM_HF_STANDIN_UNKNOWN === '1') {
             process.stderr.write(`hf-stand-in: unknown encoding '${name}'\n`);
@@ -49,7 +51,7 @@ function openEncoder(name, file, allowSpecial) {
         }
         const { Tokenizer } = require('tokenizers');
         const tok = Tokenizer.fromFile(file || hfc.tokenizerJsonPath(name));
-        return { encode: async (t) => (await tok.encode(fault(t), null, { addSpecialTokens: false })).getIds() };
+        return { encode: async (t) => (await tok.encode(fault(t), null, { addSpecialTokens: addSpecial })).getIds() };
     }
     if (!lib.ENCODINGS.includes(name)) {
         process.stderr.write(`hf-stand-in: unknown encoding '${name}'\n`);
@@ -62,22 +64,23 @@ function openEncoder(name, file, allowSpecial) {
 async function main() {
     const argv = process.argv.slice(2);
     const count = argv[0] === 'count';
-    let name = null, file = null, allowSpecial = false;
+    let name = null, file = null, allowSpecial = false, addSpecial = false;
     const files = [];
     for (let i = count ? 1 : 0; i < argv.length; i++) {
         if (argv[i] === '-e') name = argv[++i];
         else if (argv[i] === '-t') file = argv[++i];
         else if (argv[i] === '--allow-special') allowSpecial = true;
+        else if (argv[i] === '--add-special') addSpecial = true;
         else if (argv[i] === '--stream') i++;
         else if (argv[i] === '--json') { /* the only output format here */ }
         else files.push(argv[i]);
     }
-    if ((!name && !file) || (!count && files.length !== 2)) {
-        process.stderr.write('usage: hf-stand-in.js (-e NAME | -t FILE) [--allow-special] IN OUT\n' +
+    if ((!name && !file) || (!count && (files.length === 0 || files.length % 2 !== 0))) {
+        process.stderr.write('usage: hf-stand-in.js (-e NAME | -t FILE) [--allow-special] [--add-special] IN OUT [IN OUT]...\n' +
                              '       hf-stand-in.js count --json (-e NAME | -t FILE) FILE...\n');
         process.exit(2);
     }
-    const enc = openEncoder(name, file, allowSpecial);
+    const enc = openEncoder(name, file, allowSpecial, addSpecial);
     if (count) {
         for (const f of files) {
             const buf = fs.readFileSync(f);
@@ -86,18 +89,20 @@ async function main() {
         }
         return;
     }
-    const docs = lib.readDocs(files[0]);
-    const out = fs.openSync(files[1], 'w');
-    let chunk = [];
-    for (const doc of docs) {
-        chunk.push(Uint32Array.from(await enc.encode(doc.toString('utf8'))));
-        if (chunk.length >= 256) {
-            fs.writeSync(out, lib.encodeIds(chunk));
-            chunk = [];
+    for (let k = 0; k < files.length; k += 2) {
+        const docs = lib.readDocs(files[k]);
+        const out = fs.openSync(files[k + 1], 'w');
+        let chunk = [];
+        for (const doc of docs) {
+            chunk.push(Uint32Array.from(await enc.encode(doc.toString('utf8'))));
+            if (chunk.length >= 256) {
+                fs.writeSync(out, lib.encodeIds(chunk));
+                chunk = [];
+            }
         }
+        fs.writeSync(out, lib.encodeIds(chunk));
+        fs.closeSync(out);
     }
-    fs.writeSync(out, lib.encodeIds(chunk));
-    fs.closeSync(out);
 }
 
 main().catch((e) => {

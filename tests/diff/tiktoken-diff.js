@@ -41,29 +41,15 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
-const { spawn, spawnSync } = require('child_process');
-const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+const { isMainThread, parentPort, workerData } = require('worker_threads');
 const lib = require('./lib');
 
 const MAX_DETAILED = 3;       /* docs shown in detail per comparison */
 const MAX_SHRUNK = 2;         /* of those, docs shrunk to a minimal input */
 const CP_FORMAT_VERSION = 1;  /* bump when codepoints.js output changes */
 const REF_FORMAT_VERSION = 1; /* bump when how reference ids are computed changes (drops the cache) */
-const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /* ------------------------------------------------------------ shared */
-
-/* Bytes of an ids array in the wire format (u32 little-endian). */
-function idsBytes(ids) {
-    if (LITTLE_ENDIAN) return Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength);
-    const b = Buffer.alloc(ids.length * 4);
-    for (let i = 0; i < ids.length; i++) b.writeUInt32LE(ids[i], i * 4);
-    return b;
-}
-
-function sha1(buf) {
-    return crypto.createHash('sha1').update(buf).digest();
-}
 
 /* Reference ids of one raw doc. */
 function refEncode(enc, doc, allowSpecial) {
@@ -74,120 +60,46 @@ function refEncode(enc, doc, allowSpecial) {
 /* ------------------------------------------------------------ worker */
 
 /*
- * Worker thread: computes reference digests for one job at a time.
- * Message in: {id, enc, file, allowSpecial}. Message out: {id, counts,
- * digests, tokens, ms} with counts a Uint32Array per doc and digests the
- * concatenated 20-byte SHA-1 of each doc's ids bytes.
+ * Worker thread of a lib.RefPool: computes reference digests for one job
+ * at a time. Message in: {id, enc, file, allowSpecial}. Message out: {id,
+ * counts, digests, tokens, ms} with counts a Uint32Array per doc and
+ * digests the concatenated 20-byte SHA-1 of each doc's ids bytes, or {id,
+ * error}.
  */
 function workerMain() {
     const encoders = new Map();
     parentPort.on('message', (job) => {
-        const t0 = Date.now();
-        if (!encoders.has(job.enc)) encoders.set(job.enc, lib.referenceEncoding(job.enc).enc);
-        const enc = encoders.get(job.enc);
-        const docs = lib.readDocs(job.file);
-        const counts = new Uint32Array(docs.length);
-        const digests = Buffer.alloc(docs.length * 20);
-        let tokens = 0;
-        for (let i = 0; i < docs.length; i++) {
-            const ids = refEncode(enc, docs[i], job.allowSpecial);
-            counts[i] = ids.length;
-            tokens += ids.length;
-            sha1(idsBytes(ids)).copy(digests, i * 20);
+        try {
+            const t0 = Date.now();
+            if (!encoders.has(job.enc)) encoders.set(job.enc, lib.referenceEncoding(job.enc).enc);
+            const enc = encoders.get(job.enc);
+            const docs = lib.readDocs(job.file);
+            const counts = new Uint32Array(docs.length);
+            const digests = Buffer.alloc(docs.length * 20);
+            let tokens = 0;
+            for (let i = 0; i < docs.length; i++) {
+                const ids = refEncode(enc, docs[i], job.allowSpecial);
+                counts[i] = ids.length;
+                tokens += ids.length;
+                lib.sha1(lib.idsBytes(ids)).copy(digests, i * 20);
+            }
+            parentPort.postMessage({ id: job.id, counts, digests, tokens, ms: Date.now() - t0 });
+        } catch (e) {
+            parentPort.postMessage({ id: job.id, error: String((e && e.stack) || e) });
         }
-        parentPort.postMessage({ id: job.id, counts, digests, tokens, ms: Date.now() - t0 });
     });
-}
-
-/* A pool of reference workers; run(job) resolves with the worker's reply. */
-class RefPool {
-    constructor(n) {
-        this.idle = [];
-        this.queue = [];
-        this.pending = new Map();
-        this.workers = [];
-        this.nextId = 1;
-        for (let i = 0; i < n; i++) {
-            const w = new Worker(__filename, { workerData: { role: 'reference' } });
-            w.on('message', (msg) => {
-                const p = this.pending.get(msg.id);
-                this.pending.delete(msg.id);
-                this.idle.push(w);
-                this.pump();
-                p.resolve(msg);
-            });
-            w.on('error', (err) => {
-                for (const p of this.pending.values()) p.reject(err);
-                this.pending.clear();
-            });
-            this.workers.push(w);
-            this.idle.push(w);
-        }
-    }
-
-    run(job) {
-        return new Promise((resolve, reject) => {
-            job.id = this.nextId++;
-            this.queue.push({ job, resolve, reject });
-            this.pump();
-        });
-    }
-
-    pump() {
-        while (this.idle.length && this.queue.length) {
-            const w = this.idle.shift();
-            const { job, resolve, reject } = this.queue.shift();
-            this.pending.set(job.id, { resolve, reject });
-            w.postMessage(job);
-        }
-    }
-
-    close() {
-        for (const w of this.workers) w.terminate();
-    }
 }
 
 /* ------------------------------------------------------- the binary */
 
-/*
- * Run the binary once: BIN -e ENC [--allow-special] IN OUT. stdout and
- * stderr go to OUT.log so a chatty binary cannot block on a full pipe.
- * Resolves with {code, signal, ms, log, timedOut}.
- */
 /* Extra arguments for every run of the binary (--stream N). */
 const binExtraArgs = [];
 
-function runBinary(bin, enc, allowSpecial, inFile, outFile, timeoutSec) {
+/* The binary's arguments before IN OUT: -e ENC [--stream N] [--allow-special]. */
+function binArgs(enc, allowSpecial) {
     const args = ['-e', enc, ...binExtraArgs];
     if (allowSpecial) args.push('--allow-special');
-    args.push(inFile, outFile);
-    const logFile = outFile + '.log';
-    const logFd = fs.openSync(logFile, 'w');
-    const t0 = Date.now();
-    return new Promise((resolve) => {
-        let timedOut = false;
-        let child;
-        try {
-            child = spawn(bin, args, { stdio: ['ignore', logFd, logFd] });
-        } catch (err) {
-            fs.closeSync(logFd);
-            resolve({ code: -1, signal: null, ms: 0, log: String(err), timedOut });
-            return;
-        }
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, timeoutSec * 1000);
-        const finish = (code, signal, extra) => {
-            clearTimeout(timer);
-            fs.closeSync(logFd);
-            let log = fs.readFileSync(logFile, 'utf8');
-            if (extra) log += extra;
-            resolve({ code, signal, ms: Date.now() - t0, log: log.slice(0, 4000), timedOut });
-        };
-        child.on('error', (err) => finish(-1, null, String(err)));
-        child.on('exit', (code, signal) => finish(code, signal));
-    });
+    return args;
 }
 
 /*
@@ -195,78 +107,7 @@ function runBinary(bin, enc, allowSpecial, inFile, outFile, timeoutSec) {
  * Returns {ids: [Uint32Array] | null, error}.
  */
 function runBatchSync(ctx, enc, allowSpecial, docs) {
-    const inFile = path.join(ctx.dir, 'shrink-in.bin');
-    const outFile = path.join(ctx.dir, 'shrink-out.bin');
-    lib.writeDocs(inFile, docs);
-    try {
-        fs.unlinkSync(outFile);
-    } catch (e) { /* not there */ }
-    const args = ['-e', enc, ...binExtraArgs];
-    if (allowSpecial) args.push('--allow-special');
-    args.push(inFile, outFile);
-    const r = spawnSync(ctx.bin, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: ctx.timeout * 1000 });
-    if (r.error || r.status !== 0) {
-        return { ids: null, error: `exit ${r.status}${r.signal ? ' signal ' + r.signal : ''} ${r.stderr ? r.stderr.toString().slice(0, 300) : ''}` };
-    }
-    let parsed;
-    try {
-        parsed = lib.readIds(outFile);
-    } catch (e) {
-        return { ids: null, error: String(e) };
-    }
-    if (parsed.error) return { ids: null, error: parsed.error };
-    if (parsed.ids.length !== docs.length) return { ids: null, error: `${parsed.ids.length} docs out for ${docs.length} in` };
-    return { ids: parsed.ids, error: null };
-}
-
-/* ----------------------------------------------------------- compare */
-
-/*
- * Compare the binary's OUT file with the reference digests. Returns
- * {error, mismatches: [doc index], got: Map(doc -> Uint32Array) for the
- * first MAX_DETAILED mismatches, tokens}.
- */
-function compareOutput(outFile, ref, nDocs) {
-    let data;
-    try {
-        data = fs.readFileSync(outFile);
-    } catch (e) {
-        return { error: `cannot read ${outFile}: ${e.message}`, mismatches: [], got: new Map() };
-    }
-    const mismatches = [];
-    const got = new Map();
-    let off = 0;
-    let tokens = 0;
-    for (let i = 0; i < nDocs; i++) {
-        if (off + 4 > data.length) {
-            return { error: `output has ${i} docs, input ${nDocs}`, mismatches, got };
-        }
-        const n = data.readUInt32LE(off);
-        off += 4;
-        if (off + 4 * n > data.length) {
-            return { error: `doc ${i}: count ${n} runs past the end of the output`, mismatches, got };
-        }
-        const bytes = data.subarray(off, off + 4 * n);
-        off += 4 * n;
-        tokens += n;
-        if (n !== ref.counts[i] || !sha1(bytes).equals(ref.digests.subarray(i * 20, i * 20 + 20))) {
-            mismatches.push(i);
-            if (got.size < MAX_DETAILED) {
-                const arr = new Uint32Array(n);
-                for (let k = 0; k < n; k++) arr[k] = bytes.readUInt32LE(4 * k);
-                got.set(i, arr);
-            }
-        }
-    }
-    if (off !== data.length) return { error: `output has ${data.length - off} bytes after doc ${nDocs - 1}`, mismatches, got };
-    return { error: null, mismatches, got, tokens };
-}
-
-/* Index of the first position where a and b differ (or the shorter length). */
-function firstDiff(a, b) {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-    return a.length === b.length ? -1 : n;
+    return lib.runBatchSync(ctx.bin, binArgs(enc, allowSpecial), docs, ctx.dir, ctx.timeout);
 }
 
 /* "id(text)" list of ids[from..to) for a report line. */
@@ -291,106 +132,39 @@ function tokenOffset(enc, ids, k) {
     return off;
 }
 
-/* Split doc into units that never cut a UTF-8 sequence (a lead byte and
- * its continuation bytes; stray continuation bytes stay with what precedes). */
-function units(doc) {
-    const cuts = [0];
-    for (let i = 1; i < doc.length; i++) if ((doc[i] & 0xc0) !== 0x80) cuts.push(i);
-    cuts.push(doc.length);
-    const out = [];
-    for (let i = 0; i + 1 < cuts.length; i++) out.push(doc.subarray(cuts[i], cuts[i + 1]));
-    return out;
-}
-
 /*
- * Raw byte offset in doc where the decoded text reaches byte `at` (an
- * offset into the UTF-8 of doc.toString('utf8')); approximate across
- * invalid sequences, which is enough to centre a window.
+ * Shrink a failing doc to a small input that still fails (lib.shrinkDoc:
+ * windows around the first difference, then delta debugging on whole
+ * characters, each round one batch of candidates through the binary). A
+ * batch the binary fails as a whole is retried candidate by candidate.
  */
-function rawOffset(doc, at) {
-    let lo = 0, hi = doc.length;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (Buffer.byteLength(doc.subarray(0, mid).toString('utf8')) <= at) lo = mid;
-        else hi = mid - 1;
-    }
-    return lo;
-}
-
-/*
- * Shrink a failing doc to a small input that still fails. First tries
- * windows of growing size around the first difference (one batch), then
- * runs delta debugging (Zeller's ddmin) on whole characters: each round
- * builds candidates (each chunk alone and each complement), runs the binary
- * on all of them in one batch, and keeps the smallest that still differs
- * from the reference. A batch the binary fails as a whole is retried
- * candidate by candidate. Bounded by rounds and by budgetMs.
- */
-function shrink(ctx, enc, refEnc, allowSpecial, doc, budgetMs = 30000) {
-    const deadline = Date.now() + budgetMs;
+async function shrink(ctx, enc, refEnc, allowSpecial, doc, budgetMs = 30000) {
     const fails = (cands) => {
         let r = runBatchSync(ctx, enc, allowSpecial, cands);
         if (r.ids) {
-            return cands.map((c, i) => firstDiff(refEncode(refEnc, c, allowSpecial), r.ids[i]) >= 0);
+            return cands.map((c, i) => lib.firstDiff(refEncode(refEnc, c, allowSpecial), r.ids[i]) >= 0);
         }
         return cands.map((c) => {
             r = runBatchSync(ctx, enc, allowSpecial, [c]);
-            return !r.ids || firstDiff(refEncode(refEnc, c, allowSpecial), r.ids[0]) >= 0;
+            return !r.ids || lib.firstDiff(refEncode(refEnc, c, allowSpecial), r.ids[0]) >= 0;
         });
     };
-    let cur = units(doc);
+    /* The window centre: where the first differing token starts in doc. */
+    let centre = null;
     if (doc.length > 256) {
         const expected = refEncode(refEnc, doc, allowSpecial);
         const r = runBatchSync(ctx, enc, allowSpecial, [doc]);
         if (r.ids) {
-            const p = firstDiff(expected, r.ids[0]);
-            const centre = rawOffset(doc, tokenOffset(refEnc, expected, Math.min(Math.max(p, 0), expected.length)));
-            const wins = [];
-            for (const half of [16, 64, 256, 1024, 4096]) {
-                const a = Math.max(0, centre - half), b = Math.min(doc.length, centre + half);
-                let ua = 0, ub = 0, off = 0;
-                for (let i = 0; i < cur.length; i++) {
-                    if (off <= a) ua = i;
-                    if (off < b) ub = i + 1;
-                    off += cur[i].length;
-                }
-                wins.push(cur.slice(ua, ub));
-                wins.push(cur.slice(0, ub));
-            }
-            const verdict = fails(wins.map((w) => Buffer.concat(w)));
-            for (let i = 0; i < wins.length; i++) {
-                if (verdict[i] && wins[i].length < cur.length) cur = wins[i];
-            }
+            const p = lib.firstDiff(expected, r.ids[0]);
+            centre = lib.rawOffset(doc, tokenOffset(refEnc, expected, Math.min(Math.max(p, 0), expected.length)));
         }
     }
-    let n = 2;
-    for (let round = 0; round < 200 && cur.length > 1 && Date.now() < deadline; round++) {
-        const size = Math.ceil(cur.length / n);
-        const chunks = [];
-        for (let i = 0; i < cur.length; i += size) chunks.push([i, Math.min(cur.length, i + size)]);
-        const cands = [];
-        for (const [a, b] of chunks) cands.push(cur.slice(a, b));
-        if (chunks.length > 2) for (const [a, b] of chunks) cands.push(cur.slice(0, a).concat(cur.slice(b)));
-        const verdict = fails(cands.map((c) => Buffer.concat(c)));
-        let best = -1;
-        for (let i = 0; i < cands.length; i++) {
-            if (verdict[i] && (best < 0 || cands[i].length < cands[best].length)) best = i;
-        }
-        if (best >= 0) {
-            cur = cands[best];
-            n = best < chunks.length ? 2 : Math.max(n - 1, 2);
-        } else if (n >= cur.length) {
-            break;
-        } else {
-            n = Math.min(cur.length, n * 2);
-        }
-    }
-    return Buffer.concat(cur);
+    return lib.shrinkDoc(doc, fails, { centre, budgetMs });
 }
 
 /* Print the first difference of one doc: position, text, both id lists. */
 function reportDoc(ctx, cmp, doc, refEnc, expected, got, label) {
-    const p = firstDiff(expected, got);
+    const p = lib.firstDiff(expected, got);
     const text = Buffer.from(doc.toString('utf8'));
     const at = tokenOffset(refEnc, expected, Math.min(p, expected.length));
     const before = text.subarray(Math.max(0, at - 40), at).toString('utf8');
@@ -403,7 +177,7 @@ function reportDoc(ctx, cmp, doc, refEnc, expected, got, label) {
 }
 
 /* Details, saved files and a shrunk repro for the first mismatching docs. */
-function explainMismatches(ctx, cmp, res) {
+async function explainMismatches(ctx, cmp, res) {
     const refEnc = ctx.reference(cmp.enc);
     const docs = cmp.docs;
     const tag = cmp.corpus === 'corpus' ? '' : cmp.corpus + '-';
@@ -418,7 +192,7 @@ function explainMismatches(ctx, cmp, res) {
         ctx.log(`  saved ${file}`);
         if (cmp.corpus === 'codepoints' || shrunk >= MAX_SHRUNK || Date.now() > ctx.shrinkDeadline) continue;
         shrunk++;
-        const min = shrink(ctx, cmp.enc, refEnc, cmp.allowSpecial, doc);
+        const min = await shrink(ctx, cmp.enc, refEnc, cmp.allowSpecial, doc);
         const minFile = path.join(ctx.dir, `fail-${cmp.enc}-${tag}${label}.min.bin`);
         fs.writeFileSync(minFile, min);
         const r = runBatchSync(ctx, cmp.enc, cmp.allowSpecial, [min]);
@@ -455,7 +229,7 @@ function explainCodepoints(ctx, cmp, res) {
     const bad = [];
     for (let i = 0; i < segs.length; i++) {
         const exp = refEncode(refEnc, segs[i][1], false);
-        if (firstDiff(exp, r.ids[i]) >= 0) bad.push([segs[i][0], segs[i][1], exp, r.ids[i]]);
+        if (lib.firstDiff(exp, r.ids[i]) >= 0) bad.push([segs[i][0], segs[i][1], exp, r.ids[i]]);
     }
     if (!bad.length) {
         ctx.log('  no code point segment fails on its own: the difference needs the surrounding segments');
@@ -482,18 +256,6 @@ function explainCodepoints(ctx, cmp, res) {
 
 /* ------------------------------------------------------------ corpora */
 
-function fileSha(file) {
-    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function readJson(file) {
-    try {
-        return JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-        return null;
-    }
-}
-
 /*
  * Make sure DIR/corpus.bin and DIR/codepoints.bin exist for these
  * parameters (regenerating when the recorded parameters or the file's
@@ -505,12 +267,12 @@ function ensureCorpora(ctx, seed, mbytes, withCodepoints) {
     const corpus = path.join(ctx.dir, 'corpus.bin');
     const meta = path.join(ctx.dir, 'corpus.json');
     const want = { generator: gen.GENERATOR_VERSION, seed, mbytes };
-    let m = readJson(meta);
+    let m = lib.readJson(meta);
     if (!m || m.generator !== want.generator || m.seed !== seed || m.mbytes !== mbytes ||
-        !fs.existsSync(corpus) || fileSha(corpus) !== m.sha256) {
+        !fs.existsSync(corpus) || lib.fileSha256(corpus) !== m.sha256) {
         const t0 = Date.now();
         const r = gen.writeCorpus(corpus, seed, mbytes);
-        m = Object.assign({}, want, { sha256: fileSha(corpus) });
+        m = Object.assign({}, want, { sha256: lib.fileSha256(corpus) });
         fs.writeFileSync(meta, JSON.stringify(m) + '\n');
         ctx.log(`generated ${corpus}: ${r.docs} docs, ${(r.bytes / 1e6).toFixed(1)} MB in ${Date.now() - t0} ms`);
     }
@@ -519,12 +281,12 @@ function ensureCorpora(ctx, seed, mbytes, withCodepoints) {
         const cpFile = path.join(ctx.dir, 'codepoints.bin');
         const cpMeta = path.join(ctx.dir, 'codepoints.json');
         const tk = lib.referenceVersion();
-        let c = readJson(cpMeta);
+        let c = lib.readJson(cpMeta);
         if (!c || c.format !== CP_FORMAT_VERSION || c.tiktoken !== tk || !fs.existsSync(cpFile) ||
-            fileSha(cpFile) !== c.sha256) {
+            lib.fileSha256(cpFile) !== c.sha256) {
             const t0 = Date.now();
             const r = require('./codepoints').writeCodepoints(cpFile);
-            c = { format: CP_FORMAT_VERSION, tiktoken: tk, sha256: fileSha(cpFile) };
+            c = { format: CP_FORMAT_VERSION, tiktoken: tk, sha256: lib.fileSha256(cpFile) };
             fs.writeFileSync(cpMeta, JSON.stringify(c) + '\n');
             ctx.log(`generated ${cpFile}: ${r.docs} docs, ${(r.bytes / 1e6).toFixed(1)} MB in ${Date.now() - t0} ms`);
         }
@@ -537,26 +299,12 @@ function ensureCorpora(ctx, seed, mbytes, withCodepoints) {
 async function referenceFor(ctx, pool, cmp) {
     const key = `${cmp.enc}-${cmp.corpus}-${cmp.sha.slice(0, 16)}-tiktoken${lib.referenceVersion()}-v${REF_FORMAT_VERSION}`;
     const cache = path.join(ctx.dir, 'cache', `ref-${key}.bin`);
-    const n = cmp.docs.length;
-    if (fs.existsSync(cache)) {
-        const b = fs.readFileSync(cache);
-        if (b.length === n * 24) {
-            const counts = new Uint32Array(n);
-            let tokens = 0;
-            for (let i = 0; i < n; i++) {
-                counts[i] = b.readUInt32LE(i * 4);
-                tokens += counts[i];
-            }
-            return { counts, digests: b.subarray(n * 4), tokens, ms: 0, cached: true };
-        }
-    }
-    const r = await pool.run({ enc: cmp.enc, file: cmp.inFile, allowSpecial: cmp.allowSpecial });
+    const hit = lib.readRefCache(cache, cmp.docs.length);
+    if (hit) return Object.assign(hit, { ms: 0, cached: true });
+    const r = await pool.run({ enc: cmp.enc, file: cmp.inFile, allowSpecial: cmp.allowSpecial }).promise;
     const counts = new Uint32Array(r.counts);
     const digests = Buffer.from(r.digests);
-    fs.mkdirSync(path.dirname(cache), { recursive: true });
-    const countBytes = Buffer.alloc(n * 4);
-    for (let i = 0; i < n; i++) countBytes.writeUInt32LE(counts[i], i * 4);
-    fs.writeFileSync(cache, Buffer.concat([countBytes, digests]));
+    lib.writeRefCache(cache, counts, digests);
     return { counts, digests, tokens: r.tokens, ms: r.ms, cached: false };
 }
 
@@ -589,7 +337,7 @@ function makeContext(args) {
 }
 
 /* --replay: one raw doc against each encoding; shrink when it differs. */
-function replay(ctx, args, encs) {
+async function replay(ctx, args, encs) {
     const doc = fs.readFileSync(args.replay);
     const allowSpecial = !!args['allow-special'];
     let failed = 0;
@@ -601,9 +349,9 @@ function replay(ctx, args, encs) {
         if (!r.ids) {
             ctx.log(`${enc}: binary failed: ${r.error}`);
             failed++;
-        } else if (firstDiff(expected, r.ids[0]) >= 0) {
+        } else if (lib.firstDiff(expected, r.ids[0]) >= 0) {
             reportDoc(ctx, cmp, doc, refEnc, expected, r.ids[0], path.basename(args.replay));
-            const min = shrink(ctx, enc, refEnc, allowSpecial, doc);
+            const min = await shrink(ctx, enc, refEnc, allowSpecial, doc);
             const again = runBatchSync(ctx, enc, allowSpecial, [min]);
             ctx.log(`  minimal input (${min.length} bytes, hex): ${lib.hex(min)}`);
             ctx.log(`  minimal expected: [${Array.from(refEncode(refEnc, min, allowSpecial)).join(', ')}]`);
@@ -640,7 +388,7 @@ async function main() {
         process.stderr.write(`tiktoken-diff.js: ${ctx.bin} is not an executable file (build it with make build)\n`);
         process.exit(2);
     }
-    if (args.replay) process.exit(replay(ctx, args, encs));
+    if (args.replay) process.exit(await replay(ctx, args, encs));
 
     const t0 = Date.now();
     const withCp = !args['no-codepoints'];
@@ -672,7 +420,7 @@ async function main() {
 
     /* Reference digests computed by the worker pool (or read from cache)
      * while the binary runs the comparisons one after another. */
-    const pool = new RefPool(jobs);
+    const pool = new lib.RefPool(jobs, __filename, { role: 'reference' });
     const refs = cmps.map((c) => {
         const p = referenceFor(ctx, pool, c);
         p.catch(() => {}); /* awaited below; keeps an early failure from being "unhandled" */
@@ -687,7 +435,8 @@ async function main() {
         try {
             fs.unlinkSync(outFile);
         } catch (e) { /* not there */ }
-        const run = await runBinary(ctx.bin, cmp.enc, cmp.allowSpecial, cmp.inFile, outFile, ctx.timeout);
+        const run = await lib.runBinary(ctx.bin, [...binArgs(cmp.enc, cmp.allowSpecial), cmp.inFile, outFile],
+                                        outFile + '.log', ctx.timeout);
         binMs += run.ms;
         const ref = await refs[k];
         const name = cmp.corpus === 'corpus' ? cmp.enc : `${cmp.enc} ${cmp.corpus}`;
@@ -698,7 +447,7 @@ async function main() {
             failed++;
             continue;
         }
-        const res = compareOutput(outFile, ref, cmp.docs.length);
+        const res = lib.compareIdsFile(outFile, ref, cmp.docs.length, MAX_DETAILED);
         if (res.error) {
             ctx.log(`FAIL ${name}: malformed output: ${res.error}`);
             failed++;
@@ -709,7 +458,7 @@ async function main() {
         if (res.mismatches.length) {
             const shown = res.mismatches.slice(0, 20).map((i) => (cmp.origIndex ? cmp.origIndex[i] : i));
             ctx.log(`  mismatching docs: ${shown.join(' ')}${res.mismatches.length > 20 ? ' ...' : ''}`);
-            explainMismatches(ctx, cmp, res);
+            await explainMismatches(ctx, cmp, res);
             failed++;
         } else {
             passed++;
@@ -735,4 +484,4 @@ if (!isMainThread && workerData && workerData.role === 'reference') {
     });
 }
 
-module.exports = { shrink, units, firstDiff };
+module.exports = { shrink };

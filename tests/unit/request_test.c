@@ -547,6 +547,74 @@ static void test_chat_tool_calls_and_results(void **state)
     tm_request_free(r);
 }
 
+/*
+ * Parts counted by the same rules in Chat Completions and Responses: text
+ * and refusal parts, custom tool calls (name and input text), function call
+ * outputs given as parts, and the errors both APIs share (image detail,
+ * unknown roles and part types, naming what is known).
+ */
+static void test_shared_part_rules(void **state)
+{
+    tm_request *r;
+    uint64_t want;
+
+    (void)state;
+    r = count_ok("{\"model\": \"gpt-4o\", \"messages\": ["
+                 "{\"role\": \"assistant\", \"content\": [{\"type\": \"refusal\", "
+                 "\"refusal\": \"I can't.\"}], \"refusal\": \"No.\", \"tool_calls\": [{\"id\": "
+                 "\"c1\", \"type\": \"custom\", \"custom\": {\"name\": \"grep\", \"input\": "
+                 "\"needle haystack\"}}]}]}", NULL, TM_REQUEST_API_AUTO);
+    want = 3 + ntok(o200k, "assistant") + ntok(o200k, "I can't.") + ntok(o200k, "No.") +
+           ntok(o200k, "grep") + ntok(o200k, "needle haystack") + 3;
+    assert_int_equal(tm_request_prompt_tokens(r), want);
+    assert_true(has_note(r, TM_REQUEST_APPROXIMATION, "messages[0].refusal", "refusal"));
+    assert_true(has_note(r, TM_REQUEST_APPROXIMATION, "messages[0].tool_calls", "tool calls"));
+    check_consistent(r);
+    tm_request_free(r);
+
+    r = count_ok("{\"model\": \"gpt-4o\", \"input\": ["
+                 "{\"type\": \"message\", \"role\": \"assistant\", \"content\": ["
+                 "{\"type\": \"output_text\", \"text\": \"Hi there\", \"annotations\": []},"
+                 "{\"type\": \"refusal\", \"refusal\": \"Not that.\"}]},"
+                 "{\"type\": \"function_call_output\", \"call_id\": \"c1\", \"output\": ["
+                 "{\"type\": \"input_text\", \"text\": \"result text\"},"
+                 "{\"type\": \"input_file\", \"file_id\": \"f1\"}]}]}",
+                 NULL, TM_REQUEST_API_AUTO);
+    want = 3 + ntok(o200k, "assistant") + ntok(o200k, "Hi there") + ntok(o200k, "Not that.") +
+           3 + ntok(o200k, "tool") + ntok(o200k, "result text") + 3;
+    assert_int_equal(tm_request_prompt_tokens(r), want);
+    assert_true(has_note(r, TM_REQUEST_APPROXIMATION, "input[0].content", "several text parts"));
+    assert_true(has_note(r, TM_REQUEST_UNKNOWN, "input[1].output[1]", "PDF"));
+    check_consistent(r);
+    tm_request_free(r);
+
+    expect_error("{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": "
+                 "[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/a.png\", "
+                 "\"detail\": \"medium\"}}]}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "messages[0].content[0].image_url.detail: expected \"low\", \"high\" or "
+                 "\"auto\"", NULL);
+    expect_error("{\"model\": \"gpt-4o\", \"input\": [{\"role\": \"user\", \"content\": "
+                 "[{\"type\": \"input_image\", \"image_url\": \"https://x/a.png\", "
+                 "\"detail\": \"medium\"}]}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "input[0].content[0].detail: expected \"low\", \"high\" or \"auto\"", NULL);
+    expect_error("{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"robot\", \"content\": "
+                 "\"hi\"}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "messages[0].role: unknown role \"robot\" (known: system, developer, user, "
+                 "assistant, tool, function)", NULL);
+    expect_error("{\"model\": \"gpt-4o\", \"input\": [{\"role\": \"user\", \"content\": "
+                 "[{\"type\": \"video\"}]}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "input[0].content[0].type: unknown content part type \"video\" (known: "
+                 "input_text, input_image, input_file, input_audio, output_text, refusal)",
+                 NULL);
+    expect_error("{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": "
+                 "[{\"type\": \"video\"}]}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "messages[0].content[0].type: unknown content part type \"video\"", NULL);
+    expect_error("{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"assistant\", "
+                 "\"tool_calls\": [{\"id\": \"c1\", \"type\": \"custom\", \"custom\": "
+                 "{\"name\": \"grep\"}}]}]}", NULL, TM_REQUEST_API_AUTO, TM_EINVAL,
+                 "messages[0].tool_calls[0].custom.input: missing", NULL);
+}
+
 /* Tool definitions beyond the cookbook's shape: counted, and marked. */
 static void test_chat_tool_schemas(void **state)
 {
@@ -1063,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_image_sniff),
         cmocka_unit_test(test_chat_images),
         cmocka_unit_test(test_chat_tool_calls_and_results),
+        cmocka_unit_test(test_shared_part_rules),
         cmocka_unit_test(test_chat_tool_schemas),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_completions_and_embeddings),
