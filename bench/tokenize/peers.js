@@ -158,11 +158,18 @@ class UnsupportedError extends Error {}
  * or two short), and xorshift32 random bytes with seed 0x9E3779B9, four
  * bytes per step, little-endian.
  */
-const HOSTILE_KINDS = ['a', 'caret', 'dash', 'space', 'newline', 'cjk', 'random'];
+const HOSTILE_KINDS = ['a', 'caret', 'dash', 'space', 'newline', 'cjk', 'random',
+                       'zero', 'e-acute', 'han', 'metaspace'];
 
 function makeHostile(kind, bytes) {
-  const single = { a: 0x61, caret: 0x5e, dash: 0x2d, space: 0x20, newline: 0x0a };
+  const single = { a: 0x61, caret: 0x5e, dash: 0x2d, space: 0x20, newline: 0x0a, zero: 0x30 };
+  /* one multi-byte character repeated, whole characters only */
+  const runs = { 'e-acute': '\u00e9', han: '\u4e2d', metaspace: '\u2581' };
   if (kind in single) return Buffer.alloc(bytes, single[kind]);
+  if (kind in runs) {
+    const ch = Buffer.from(runs[kind], 'utf8');
+    return Buffer.alloc(Math.floor(bytes / ch.length) * ch.length, ch);
+  }
   if (kind === 'cjk') {
     const n = Math.floor(bytes / 3);
     const buf = Buffer.alloc(n * 3);

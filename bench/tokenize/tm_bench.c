@@ -275,7 +275,19 @@ static int cmd_load(const struct options *opt)
 
 /* The hostile inputs, in the order they are reported. */
 static const char *const hostile_kinds[] = {"a", "caret", "dash", "space", "newline", "cjk",
-                                            "random", NULL};
+                                            "random", "zero", "e-acute", "han", "metaspace",
+                                            NULL};
+
+/* Hostile inputs that repeat one multi-byte character (whole characters
+ * only): runs of one code point that few or no merges join. */
+static const struct {
+    const char *kind;
+    const char *utf8;
+} hostile_runs[] = {
+    {"e-acute", "\xc3\xa9"},        /* U+00E9 */
+    {"han", "\xe4\xb8\xad"},       /* U+4E2D */
+    {"metaspace", "\xe2\x96\x81"}, /* U+2581, SentencePiece's space */
+};
 
 /*
  * Build hostile input `kind` of at most `bytes` bytes into a new buffer.
@@ -298,6 +310,17 @@ static char *make_hostile(const char *kind, size_t bytes, size_t *len)
         fill = ' ';
     else if (strcmp(kind, "newline") == 0)
         fill = '\n';
+    else if (strcmp(kind, "zero") == 0)
+        fill = '0';
+    for (size_t k = 0; k < sizeof(hostile_runs) / sizeof(hostile_runs[0]); k++) {
+        if (strcmp(kind, hostile_runs[k].kind) == 0) {
+            size_t cl = strlen(hostile_runs[k].utf8), n = bytes / cl;
+            for (size_t i = 0; i < n; i++)
+                memcpy(buf + i * cl, hostile_runs[k].utf8, cl);
+            *len = n * cl;
+            return buf;
+        }
+    }
     if (fill >= 0) {
         memset(buf, fill, bytes);
         *len = bytes;

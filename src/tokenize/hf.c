@@ -331,6 +331,10 @@ static void split_spans(const struct hf_pre *p, const uint8_t *s, size_t n,
     }
     if (p->re == NULL) { /* a String pattern */
         for (size_t i = 0; i + p->lit_len <= n;) {
+            const uint8_t *hit = memchr(s + i, (uint8_t)p->lit[0], n - p->lit_len + 1 - i);
+            if (hit == NULL)
+                break;
+            i = (size_t)(hit - s);
             if (memcmp(s + i, p->lit, p->lit_len) == 0) {
                 span_add(sp, prev, i, false);
                 span_add(sp, i, i + p->lit_len, true);
@@ -725,10 +729,11 @@ int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what)
 
     /* Cutting words needs the metaspace character, and no merge that
      * involves byte-fallback or unknown symbols (their text is not the
-     * text they stand for). */
-    hf->glue_all = true;
-    if (hf->byte_level)
+     * text they stand for). Byte-level words are never cut. */
+    if (hf->byte_level) {
+        hf->glue_all = true;
         return TM_OK;
+    }
     for (size_t k = 0; k < hf->n_norms; k++)
         if (hf->norms[k].kind == HF_NORM_REPLACE && hf->norms[k].a_len == 1 &&
             hf->norms[k].a[0] == ' ' && hf->norms[k].b_len <= sizeof(hf->space) &&
@@ -741,43 +746,67 @@ int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what)
             memcpy(hf->space, hf->pres[k].repl, hf->pres[k].repl_len);
             hf->space_len = hf->pres[k].repl_len;
         }
+    if (hf->derived) {
+        /* Compiled in: the section's glue set (hf_json.c checked it). */
+        if (!hf->glue_all && hf->space_len == 0)
+            return tm_error_set(err, TM_EFORMAT, "%s: tokenizer.json section: word-cut "
+                                "table present but the pipeline has no metaspace "
+                                "character (corrupt file?)", what);
+        return TM_OK;
+    }
+    hf->glue_all = true;
     if (hf->space_len == 0)
         return TM_OK;
-    for (uint32_t i = 0; i <= hf->pair_mask; i++) {
-        const struct tm__pair *p = &hf->pairs[i];
-        if (p->a == TM_RANK_NONE)
-            continue;
-        if (p->a == hf->unk_id || p->b == hf->unk_id)
-            return TM_OK;
+    {
+        /* A bit per id for the unknown and byte-fallback tokens, so the
+         * scan of the merge table costs two bit tests per slot. */
+        uint64_t *opaque = calloc(((size_t)enc->n_ranks + 63) / 64, sizeof(uint64_t));
+        bool any = false;
+
+        if (opaque == NULL)
+            return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
+        if (hf->unk_id < enc->n_ranks)
+            opaque[hf->unk_id / 64] |= 1ull << (hf->unk_id % 64);
         for (int b = 0; b < 256; b++)
-            if (p->a == hf->fallback_id[b] || p->b == hf->fallback_id[b])
-                return TM_OK;
+            if (hf->fallback_id[b] < enc->n_ranks)
+                opaque[hf->fallback_id[b] / 64] |= 1ull << (hf->fallback_id[b] % 64);
+        for (uint32_t i = 0; i <= hf->pair_mask && !any; i++) {
+            const struct tm__pair *p = &hf->pairs[i];
+            if (p->a == TM_RANK_NONE)
+                continue;
+            any = ((opaque[p->a / 64] >> (p->a % 64)) | (opaque[p->b / 64] >> (p->b % 64))) & 1;
+        }
+        free(opaque);
+        if (any)
+            return TM_OK;
     }
     for (uint32_t id = 0; id < enc->n_ranks; id++) {
         const uint8_t *t = enc->bytes + enc->offsets[id];
         size_t n = enc->offsets[id + 1] - enc->offsets[id];
         for (size_t i = 1; i + hf->space_len <= n; i++) {
             size_t cl;
-            if (memcmp(t + i, hf->space, hf->space_len) != 0)
+            if (t[i] != (uint8_t)hf->space[0] || memcmp(t + i, hf->space, hf->space_len) != 0)
                 continue;
             if (hf->n_glue == cap) {
-                void *g = realloc(hf->glue, (cap = cap ? 2 * cap : 64) * sizeof(*hf->glue));
+                void *g = realloc(hf->glue_owned,
+                                  (cap = cap ? 2 * cap : 64) * sizeof(*hf->glue_owned));
                 if (g == NULL)
                     return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
-                hf->glue = g;
+                hf->glue_owned = g;
             }
-            hf->glue[hf->n_glue++] = tm__utf8_decode(t + char_before(t, i), &cl);
+            hf->glue_owned[hf->n_glue++] = tm__utf8_decode(t + char_before(t, i), &cl);
         }
     }
     if (hf->n_glue)
-        qsort(hf->glue, hf->n_glue, sizeof(*hf->glue), cmp_u32);
+        qsort(hf->glue_owned, hf->n_glue, sizeof(*hf->glue_owned), cmp_u32);
     {
         size_t o = 0;
         for (size_t i = 0; i < hf->n_glue; i++)
-            if (o == 0 || hf->glue[o - 1] != hf->glue[i])
-                hf->glue[o++] = hf->glue[i];
+            if (o == 0 || hf->glue_owned[o - 1] != hf->glue_owned[i])
+                hf->glue_owned[o++] = hf->glue_owned[i];
         hf->n_glue = o;
     }
+    hf->glue = hf->glue_owned;
     hf->glue_all = false;
     return TM_OK;
 }

@@ -145,10 +145,17 @@ struct tm__hf {
      * metaspace character where no token can span the cut (hf.c). */
     char space[4];
     size_t space_len;
-    uint32_t *glue;          /* sorted code points some token has right
-                                before `space` */
+    const uint32_t *glue;    /* sorted code points some token has right
+                                before `space` (in the file, or glue_owned) */
+    uint32_t *glue_owned;    /* computed at load (older sections), or NULL */
     size_t n_glue;
     bool glue_all;           /* never cut */
+    bool derived;            /* glue tables and byte_pairs came from the file */
+
+    /* Byte-level files: the merge of every pair of bytes, indexed by
+     * first | second << 8, as rank | result << 32 (rank TM_RANK_NONE: no
+     * merge). Stored at compile time; NULL for sections without it. */
+    const uint64_t *byte_pairs;
 };
 
 /* hf_json.c: tokenizer.json -> .tmv image, and the stored configuration

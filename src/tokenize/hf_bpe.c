@@ -5,16 +5,17 @@
  * index is merged, the leftmost one on a tie.
  *
  * Short words scan their pairs directly (quadratic in at most
- * HF_SHORT symbols); longer ones keep a heap of (rank, position) entries
- * and skip the entries that merges before them made stale, which is
- * O(n log n) for words of any length.
+ * HF_SHORT symbols); longer ones keep a queue of (rank, position)
+ * candidates bucketed by rank and skip the entries that merges before them
+ * made stale (see "long words" below): about linear on the inputs that
+ * make BPE slow, O(n log n) at worst.
  */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "tokenize/hf.h"
 
 #define HF_SHORT 64
-#define DEAD TM_RANK_NONE
 #define NIL UINT32_MAX
 
 /* The UTF-8 length of the character that starts with byte b (the text is
@@ -41,13 +42,27 @@ static size_t init_symbols(const tm_encoding *enc, const uint8_t *w, size_t len,
             sym[i] = enc->byte_rank[w[i]];
         return len;
     }
+    uint32_t last_key = 0, last_id = TM_RANK_NONE; /* the previous character */
+
     for (size_t i = 0; i < len;) {
         size_t cl = char_len(w[i]);
-        uint32_t id;
+        uint32_t id, key;
 
         if (cl > len - i)
             cl = len - i;
+        /* Runs of one character are common (and hostile): look each
+         * character up once per run. The key is the character's bytes,
+         * which for valid UTF-8 also fix its length. */
+        key = (uint32_t)tm__short_key(w + i, cl);
+        if (key == last_key && last_id != TM_RANK_NONE) {
+            sym[n++] = last_id;
+            last_unk = false;
+            i += cl;
+            continue;
+        }
         id = tm__vocab_rank(enc, w + i, cl);
+        last_key = key;
+        last_id = id;
         if (id != TM_RANK_NONE) {
             sym[n++] = id;
             last_unk = false;
@@ -75,13 +90,29 @@ static inline uint32_t pair_rank(const struct tm__hf *hf, uint32_t a, uint32_t b
     return p->rank;
 }
 
-/* Merge sym[0..n) in place; returns the new count. n <= HF_SHORT. */
-static size_t merge_short(const struct tm__hf *hf, uint32_t *sym, size_t n)
+/* The merge of the initial symbols i and i+1: through the byte-pair table
+ * when the symbols are the bytes of w, else the merge table. */
+static inline uint32_t first_pair(const struct tm__hf *hf, const uint8_t *w,
+                                  const uint32_t *sym, size_t i, uint32_t *result)
+{
+    if (w) {
+        uint64_t v = hf->byte_pairs[w[i] | (uint32_t)w[i + 1] << 8];
+        *result = (uint32_t)(v >> 32);
+        return (uint32_t)v;
+    }
+    return pair_rank(hf, sym[i], sym[i + 1], result);
+}
+
+/* Merge sym[0..n) in place; returns the new count. n <= HF_SHORT. w: the
+ * word's bytes when sym are its bytes and the byte-pair table exists, else
+ * NULL. */
+static size_t merge_short(const struct tm__hf *hf, const uint8_t *w, uint32_t *sym,
+                          size_t n)
 {
     uint32_t rank[HF_SHORT], res[HF_SHORT];
 
     for (size_t i = 0; i + 1 < n; i++)
-        rank[i] = pair_rank(hf, sym[i], sym[i + 1], &res[i]);
+        rank[i] = first_pair(hf, w, sym, i, &res[i]);
     while (n > 1) {
         size_t best = 0;
         for (size_t i = 1; i + 1 < n; i++)
@@ -104,99 +135,401 @@ static size_t merge_short(const struct tm__hf *hf, uint32_t *sym, size_t n)
     return n;
 }
 
-/* ---- long words: a heap of (rank << 32 | position) ---- */
+/* ---- long words ----
+ *
+ * A word is a linked list of parts (one 16-byte record per initial
+ * symbol, named by its index, so a merge touches few cache lines), and the
+ * candidate merges wait in a queue ordered by (rank, position): one bucket
+ * per rank plus a small min-heap of the ranks whose buckets are not empty.
+ * Candidates reach a bucket mostly in increasing position (the initial
+ * pairs are pushed left to right, and a sweep through one rank creates the
+ * candidates of other ranks left to right), so a bucket is a sorted array
+ * read from the front; the rare candidate that arrives out of order goes
+ * to the bucket's own small heap. Popping the minimum then walks memory
+ * sequentially, where one binary heap of every candidate (what this file
+ * used before) thrashed the cache and cost O(log n) misses per merge.
+ *
+ * Exactness: a popped candidate (r, p) is acted on only when part p is
+ * alive and its pair's current rank is r. Every current pair was pushed
+ * when it appeared, so the first valid candidate popped is the current
+ * pair with the lowest rank, leftmost on a tie: HF's rule. The reference
+ * checks the merged id instead of the rank (word.rs, merge_all); the two
+ * agree because a rank names one pair, and a part only grows by absorbing
+ * its whole right neighbour, so the pair at a position can never become
+ * another pair with the same result.
+ */
 
-struct heap {
-    uint64_t *v;
-    size_t n;
+struct u32heap {
+    uint32_t *v;
+    uint32_t n, cap;
 };
 
-static inline void heap_push(struct heap *h, uint64_t x)
+static int u32heap_push(struct u32heap *h, uint32_t x)
 {
-    size_t i = h->n++;
+    uint32_t i;
+
+    if (h->n == h->cap) {
+        uint32_t ncap = h->cap ? h->cap * 2 : 16;
+        uint32_t *nv = realloc(h->v, (size_t)ncap * sizeof(*nv));
+        if (nv == NULL)
+            return TM_ENOMEM;
+        h->v = nv;
+        h->cap = ncap;
+    }
+    i = h->n++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        uint32_t parent = (i - 1) / 2;
         if (h->v[parent] <= x)
             break;
         h->v[i] = h->v[parent];
         i = parent;
     }
     h->v[i] = x;
+    return TM_OK;
 }
 
-static inline uint64_t heap_pop(struct heap *h)
+/* Remove the minimum (h->n > 0). */
+static void u32heap_pop(struct u32heap *h)
 {
-    uint64_t top = h->v[0], x = h->v[--h->n];
-    size_t i = 0;
+    uint32_t n = --h->n, x = h->v[n], i = 0;
 
     for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
             break;
-        if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+        if (c + 1 < n && h->v[c + 1] < h->v[c])
             c++;
-        if (h->v[c] >= x)
+        if (x <= h->v[c])
             break;
         h->v[i] = h->v[c];
         i = c;
     }
-    if (h->n)
+    if (n > 0)
         h->v[i] = x;
-    return top;
 }
 
-/* Merge sym[0..n) (n < 2^32) and emit. Returns TM_OK or TM_ENOMEM. */
-static int merge_long(const struct tm__hf *hf, uint32_t *sym, size_t n,
-                      struct tm__emit *e, tm_token *ids, size_t cap, size_t *n_out)
+struct bucket {
+    uint32_t rank;
+    uint32_t *pos;       /* sorted candidates pos[head..len) */
+    uint32_t head, len, cap;
+    struct u32heap late; /* candidates that arrived out of order */
+    bool queued;         /* its rank is in the rank heap */
+};
+
+struct queue {
+    struct bucket *buckets;
+    uint32_t n_buckets, cap_buckets;
+    uint32_t recent[2];  /* bucket index + 1 of the last two ranks used */
+    uint32_t *dir;       /* open addressing: bucket index + 1, 0 = empty */
+    uint32_t dir_mask;
+    uint32_t *by_rank;   /* very long words: bucket index + 1 by rank, or NULL */
+    uint32_t n_by_rank;
+    struct u32heap ranks;
+    int rc;
+};
+
+static inline uint32_t dir_hash(uint32_t rank) { return (rank + 1) * 0x9e3779b1u; }
+
+/* The bucket of a rank, created if new; NULL when out of memory. */
+static struct bucket *bucket_for(struct queue *q, uint32_t rank)
 {
-    uint32_t *next = malloc(n * sizeof(*next)), *prev = malloc(n * sizeof(*prev));
-    struct heap h = {malloc(2 * n * sizeof(uint64_t)), 0};
-    size_t count = 0;
+    uint32_t i;
 
-    if (next == NULL || prev == NULL || h.v == NULL) {
-        free(next);
-        free(prev);
-        free(h.v);
-        return TM_ENOMEM;
+    /* Merges alternate between a few ranks: check the last two first. */
+    if (q->recent[0] && q->buckets[q->recent[0] - 1].rank == rank)
+        return &q->buckets[q->recent[0] - 1];
+    if (q->recent[1] && q->buckets[q->recent[1] - 1].rank == rank) {
+        uint32_t t = q->recent[1];
+        q->recent[1] = q->recent[0];
+        q->recent[0] = t;
+        return &q->buckets[t - 1];
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t r, res;
-        next[i] = i + 1 < n ? (uint32_t)(i + 1) : NIL;
-        prev[i] = i > 0 ? (uint32_t)(i - 1) : NIL;
-        if (i + 1 < n && (r = pair_rank(hf, sym[i], sym[i + 1], &res)) != TM_RANK_NONE)
-            heap_push(&h, (uint64_t)r << 32 | i);
+    if (rank < q->n_by_rank) {
+        uint32_t *slot = &q->by_rank[rank];
+        if (*slot == 0) {
+            if (q->n_buckets == q->cap_buckets) {
+                uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
+                struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
+                if (nb == NULL)
+                    return NULL;
+                q->buckets = nb;
+                q->cap_buckets = ncap;
+            }
+            memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
+            q->buckets[q->n_buckets].rank = rank;
+            *slot = ++q->n_buckets;
+        }
+        q->recent[1] = q->recent[0];
+        q->recent[0] = *slot;
+        return &q->buckets[*slot - 1];
     }
-    while (h.n) {
-        uint64_t top = heap_pop(&h);
-        uint32_t r = (uint32_t)(top >> 32), p = (uint32_t)top, q, res = 0, nr;
+    if (2 * (q->n_buckets + 1) > q->dir_mask + 1) {
+        uint32_t nsize = (q->dir_mask + 1) * 2, *nd = calloc(nsize, sizeof(*nd));
+        if (nd == NULL)
+            return NULL;
+        for (uint32_t k = 0; k <= q->dir_mask; k++) {
+            uint32_t b = q->dir[k];
+            if (b == 0)
+                continue;
+            for (i = dir_hash(q->buckets[b - 1].rank) & (nsize - 1); nd[i];
+                 i = (i + 1) & (nsize - 1))
+                ;
+            nd[i] = b;
+        }
+        free(q->dir);
+        q->dir = nd;
+        q->dir_mask = nsize - 1;
+    }
+    for (i = dir_hash(rank) & q->dir_mask; q->dir[i]; i = (i + 1) & q->dir_mask)
+        if (q->buckets[q->dir[i] - 1].rank == rank)
+            break;
+    if (q->dir[i] == 0) {
+        if (q->n_buckets == q->cap_buckets) {
+            uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
+            struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
+            if (nb == NULL)
+                return NULL;
+            q->buckets = nb;
+            q->cap_buckets = ncap;
+        }
+        memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
+        q->buckets[q->n_buckets].rank = rank;
+        q->dir[i] = ++q->n_buckets;
+    }
+    q->recent[1] = q->recent[0];
+    q->recent[0] = q->dir[i];
+    return &q->buckets[q->dir[i] - 1];
+}
 
-        if (sym[p] == DEAD || (q = next[p]) == NIL ||
-            pair_rank(hf, sym[p], sym[q], &res) != r)
+static void queue_push(struct queue *q, uint32_t rank, uint32_t pos)
+{
+    struct bucket *b;
+
+    if (q->rc)
+        return;
+    if ((b = bucket_for(q, rank)) == NULL) {
+        q->rc = TM_ENOMEM;
+        return;
+    }
+    if (b->head == b->len)
+        b->head = b->len = 0;
+    if (b->len == 0 || pos > b->pos[b->len - 1]) {
+        if (b->len == b->cap) {
+            uint32_t ncap = b->cap ? b->cap * 2 : 16;
+            uint32_t *np = realloc(b->pos, (size_t)ncap * sizeof(*np));
+            if (np == NULL) {
+                q->rc = TM_ENOMEM;
+                return;
+            }
+            b->pos = np;
+            b->cap = ncap;
+        }
+        b->pos[b->len++] = pos;
+    } else if (u32heap_push(&b->late, pos) != TM_OK) {
+        q->rc = TM_ENOMEM;
+        return;
+    }
+    if (!b->queued) {
+        if (u32heap_push(&q->ranks, rank) != TM_OK) {
+            q->rc = TM_ENOMEM;
+            return;
+        }
+        b->queued = true;
+    }
+}
+
+/* The smallest (rank, position) candidate, removed; false when none. */
+static bool queue_pop(struct queue *q, uint32_t *rank, uint32_t *pos)
+{
+    while (q->ranks.n > 0) {
+        uint32_t r = q->ranks.v[0];
+        struct bucket *b = bucket_for(q, r); /* exists: r was pushed */
+        bool have_sorted = b->head < b->len, have_late = b->late.n > 0;
+
+        if (!have_sorted && !have_late) {
+            b->queued = false;
+            u32heap_pop(&q->ranks);
+            continue;
+        }
+        *rank = r;
+        if (have_sorted && (!have_late || b->pos[b->head] < b->late.v[0])) {
+            *pos = b->pos[b->head++];
+        } else {
+            *pos = b->late.v[0];
+            u32heap_pop(&b->late);
+        }
+        return true;
+    }
+    return false;
+}
+
+static void queue_free(struct queue *q)
+{
+    for (uint32_t i = 0; i < q->n_buckets; i++) {
+        free(q->buckets[i].pos);
+        free(q->buckets[i].late.v);
+    }
+    free(q->buckets);
+    free(q->dir);
+    free(q->ranks.v);
+    if (q->by_rank)
+        munmap(q->by_rank, (size_t)q->n_by_rank * sizeof(uint32_t));
+}
+
+/* A small direct-mapped cache of "symbol a then symbol b merge at rank r
+ * into result": a long word repeats the same few pairs, and each lookup in
+ * the merge table (megabytes) would otherwise be a cache miss. */
+struct pair_cache {
+    uint64_t key;        /* a << 32 | b; all ones = empty (ids are below 2^24) */
+    uint32_t rank, result;
+};
+
+static inline uint32_t cached_pair(const struct tm__hf *hf, struct pair_cache *pc,
+                                   uint32_t mask, uint32_t a, uint32_t b,
+                                   uint32_t *result)
+{
+    uint64_t key = (uint64_t)a << 32 | b;
+    struct pair_cache *c = &pc[(uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 40) & mask];
+
+    if (c->key != key) {
+        uint32_t res = 0;
+        c->key = key;
+        c->rank = pair_rank(hf, a, b, &res);
+        c->result = res;
+    }
+    *result = c->result;
+    return c->rank;
+}
+
+/* One symbol of a long word, named by its index. */
+struct part {
+    uint32_t next; /* index of the following part (n for the last); 0 = merged away */
+    uint32_t prev; /* index of the preceding part, NIL for the first */
+    uint32_t sym;  /* the part's token */
+    uint32_t rank; /* rank of this part merged with the next, or TM_RANK_NONE */
+};
+
+/* Words of at least this many symbols find their rank buckets through a
+ * direct array over all ranks rather than a hash directory. */
+#define BY_RANK_MIN (1u << 14)
+
+/* Part arrays of long words: large ones are mapped with MAP_POPULATE,
+ * because faulting their pages in one by one costs more than the merging. */
+#define BIG_ALLOC (256u << 10)
+
+static void *parts_alloc(size_t size)
+{
+    if (size >= BIG_ALLOC) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    return malloc(size);
+}
+
+static void parts_free(void *p, size_t size)
+{
+    if (p == NULL)
+        return;
+    if (size >= BIG_ALLOC)
+        munmap(p, size);
+    else
+        free(p);
+}
+
+/* Merge sym[0..n) (HF_SHORT < n < 2^32 - 1) and deliver the ids to e, or
+ * to ids[0..cap) when e is NULL; *n_out gets their number. w as for
+ * merge_short. Returns TM_OK
+ * or TM_ENOMEM. */
+static int merge_long(const struct tm__hf *hf, const uint8_t *w, const uint32_t *sym,
+                      size_t n, struct tm__emit *e, tm_token *ids, size_t cap,
+                      size_t *n_out)
+{
+    uint32_t len = (uint32_t)n, parts = len, cache_mask = 63, p, r;
+    struct part *pt = parts_alloc((size_t)len * sizeof(*pt));
+    struct queue q = {0};
+    struct pair_cache *pc;
+    int rc = TM_OK;
+
+    while (cache_mask < 4095 && cache_mask < len)
+        cache_mask = 2 * cache_mask + 1;
+    pc = malloc(((size_t)cache_mask + 1) * sizeof(*pc));
+    q.dir = calloc(64, sizeof(*q.dir));
+    q.dir_mask = 63;
+    if (pt == NULL || pc == NULL || q.dir == NULL) {
+        rc = TM_ENOMEM;
+        goto out;
+    }
+    memset(pc, 0xFF, ((size_t)cache_mask + 1) * sizeof(*pc));
+    if (len >= BY_RANK_MIN) {
+        /* Ranks are merge indices, below the merge table's size (a rank
+         * beyond it in a damaged file falls back to the hash directory).
+         * The mapping is zero pages until touched. */
+        size_t size = ((size_t)hf->pair_mask + 1) * sizeof(uint32_t);
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) {
+            q.by_rank = m;
+            q.n_by_rank = hf->pair_mask + 1;
+        }
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        uint32_t res;
+        pt[i].next = i + 1;
+        pt[i].prev = i == 0 ? NIL : i - 1;
+        pt[i].sym = sym[i];
+        pt[i].rank = i + 1 >= len ? TM_RANK_NONE
+                     : w          ? first_pair(hf, w, sym, i, &res)
+                                  : cached_pair(hf, pc, cache_mask, sym[i], sym[i + 1], &res);
+        if (pt[i].rank != TM_RANK_NONE)
+            queue_push(&q, pt[i].rank, i);
+    }
+    while (q.rc == 0 && queue_pop(&q, &r, &p)) {
+        uint32_t s, nx, res, unused;
+        if (pt[p].next == 0 || pt[p].rank != r)
             continue; /* stale */
-        sym[p] = res;
-        sym[q] = DEAD;
-        next[p] = next[q];
-        if (next[q] != NIL)
-            prev[next[q]] = p;
-        if (prev[p] != NIL &&
-            (nr = pair_rank(hf, sym[prev[p]], sym[p], &res)) != TM_RANK_NONE)
-            heap_push(&h, (uint64_t)nr << 32 | prev[p]);
-        if (next[p] != NIL &&
-            (nr = pair_rank(hf, sym[p], sym[next[p]], &res)) != TM_RANK_NONE)
-            heap_push(&h, (uint64_t)nr << 32 | p);
+        /* Merge p with its successor s: part p becomes the merged token. */
+        s = pt[p].next;
+        nx = pt[s].next;
+        cached_pair(hf, pc, cache_mask, pt[p].sym, pt[s].sym, &res);
+        pt[s].next = 0;
+        pt[p].next = nx;
+        if (nx < len)
+            pt[nx].prev = p;
+        parts--;
+        pt[p].sym = res;
+        pt[p].rank = nx < len ? cached_pair(hf, pc, cache_mask, res, pt[nx].sym, &unused)
+                              : TM_RANK_NONE;
+        if (pt[p].rank != TM_RANK_NONE)
+            queue_push(&q, pt[p].rank, p);
+        if (pt[p].prev != NIL) {
+            uint32_t o = pt[p].prev;
+            pt[o].rank = cached_pair(hf, pc, cache_mask, pt[o].sym, res, &unused);
+            if (pt[o].rank != TM_RANK_NONE)
+                queue_push(&q, pt[o].rank, o);
+        }
     }
-    for (uint32_t i = 0; i != NIL && n > 0; i = next[i]) {
-        if (e)
-            tm__emit(e, sym[i]);
-        else if (count < cap)
-            ids[count] = sym[i];
-        count++;
+    if (q.rc) {
+        rc = q.rc;
+        goto out;
     }
-    *n_out = count;
-    free(next);
-    free(prev);
-    free(h.v);
-    return TM_OK;
+    if (e && e->mode == TM_EMIT_COUNT) {
+        e->count += parts;
+    } else {
+        size_t count = 0;
+        for (p = 0; p < len; p = pt[p].next) {
+            if (e)
+                tm__emit(e, pt[p].sym);
+            else if (count < cap)
+                ids[count] = pt[p].sym;
+            count++;
+        }
+    }
+    *n_out = parts;
+out:
+    queue_free(&q);
+    free(pc);
+    parts_free(pt, (size_t)len * sizeof(*pt));
+    return rc;
 }
 
 /* Merge word and deliver the ids to e, or to ids[0..cap) when e is NULL.
@@ -206,6 +539,7 @@ static size_t merge_word(const tm_encoding *enc, const uint8_t *word, size_t len
 {
     uint32_t stack[256], *sym = stack;
     size_t n, count = 0;
+    const uint8_t *w;
 
     if (len > sizeof(stack) / sizeof(stack[0])) {
         if (len > UINT32_MAX - 1 || (sym = malloc(len * sizeof(*sym))) == NULL) {
@@ -214,8 +548,9 @@ static size_t merge_word(const tm_encoding *enc, const uint8_t *word, size_t len
         }
     }
     n = init_symbols(enc, word, len, sym);
+    w = enc->hf->byte_pairs && enc->hf->byte_level ? word : NULL;
     if (n <= HF_SHORT) {
-        n = merge_short(enc->hf, sym, n);
+        n = merge_short(enc->hf, w, sym, n);
         for (size_t i = 0; i < n; i++) {
             if (e)
                 tm__emit(e, sym[i]);
@@ -224,7 +559,7 @@ static size_t merge_word(const tm_encoding *enc, const uint8_t *word, size_t len
         }
         count = n;
     } else {
-        *rc = merge_long(enc->hf, sym, n, e, ids, cap, &count);
+        *rc = merge_long(enc->hf, w, sym, n, e, ids, cap, &count);
     }
     if (sym != stack)
         free(sym);

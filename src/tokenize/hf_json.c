@@ -18,7 +18,27 @@
  *                normalizer and pre_tokenizer objects as written, and the
  *                model options, added tokens and template ids it resolved
  *   48     8     config_len
- *   56     8     reserved (0)
+ *   56     8     derived_off: tables derived from the rest at compile time,
+ *                so loading need not compute them (0 = absent: computed at
+ *                load, as for version 1 sections)
+ *   64     8     derived_len
+ *   72     24    reserved (0)
+ *
+ * Version 1 sections (written before derived tables existed) end at
+ * offset 64 with 8 reserved bytes at 56; they still load, computing the
+ * word-cut set at load and doing without the byte-pair table (slower load
+ * and encode: recompile with `tokenmeter vocab compile` to get both).
+ *
+ * The derived tables (at derived_off, 8-aligned):
+ *   0      4     flags: bit 0 words are never cut (glue_all), bit 1 the
+ *                byte-pair table follows
+ *   4      4     n_glue
+ *   8      ...   if bit 1: 65536 u64, the merge of byte pair (first |
+ *                second << 8) as rank | result << 32 (rank 0xFFFFFFFF:
+ *                none); byte-level files only
+ *   then         n_glue u32, sorted and unique: the code points some token
+ *                has right before the metaspace character (hf.c cuts
+ *                character-level words before that character elsewhere)
  *
  * Offsets are from the start of the section. Loading validates every id
  * and every part of the configuration as compiling does, so a damaged or
@@ -35,8 +55,12 @@
 #include "tokenize/hf.h"
 
 #define HF_MAGIC "TMHF"
-#define HF_VERSION 1
-#define HF_HEADER 64
+#define HF_VERSION 2
+#define HF_HEADER_V1 64
+#define HF_HEADER 96
+#define DERIVED_GLUE_ALL 1u
+#define DERIVED_BYTE_PAIRS 2u
+#define BYTE_PAIRS 65536
 #define MAX_TEMPLATE 4
 
 /* The Split regexes tokenmeter has scanners for, as the files spell them. */
@@ -567,8 +591,50 @@ void tm__hf_free(struct tm__hf *hf)
     free(hf->added);
     free(hf->pass_a.nodes);
     free(hf->pass_b.nodes);
-    free(hf->glue);
+    free(hf->glue_owned);
     free(hf);
+}
+
+/* Check and adopt the derived tables d[0..len) of a section: sizes that
+ * add up, results that are ids, a sorted glue set, a byte-pair table only
+ * for byte-level files. */
+static int load_derived(const tm_encoding *enc, struct tm__hf *hf, const uint8_t *d,
+                        uint64_t len, const char *what, struct tm_error *err)
+{
+    uint32_t flags, n_glue;
+    uint64_t at = 8;
+
+    if (len < 8)
+        return fail(err, what, "tokenizer.json section: derived tables truncated");
+    flags = tm__core_load32(d);
+    n_glue = tm__core_load32(d + 4);
+    if (flags & ~(DERIVED_GLUE_ALL | DERIVED_BYTE_PAIRS))
+        return fail(err, what, "tokenizer.json section: unknown derived-table flags 0x%x",
+                    (unsigned)flags);
+    if ((flags & DERIVED_BYTE_PAIRS) && !hf->byte_level)
+        return fail(err, what, "tokenizer.json section: byte-pair table in a file that is "
+                    "not byte-level");
+    if (flags & DERIVED_BYTE_PAIRS) {
+        const uint64_t *bp = (const uint64_t *)(const void *)(d + at);
+        if ((len - at) / 8 < BYTE_PAIRS)
+            return fail(err, what, "tokenizer.json section: byte-pair table truncated");
+        for (uint32_t i = 0; i < BYTE_PAIRS; i++)
+            if ((uint32_t)bp[i] != TM_RANK_NONE && (bp[i] >> 32) >= enc->n_ranks)
+                return fail(err, what, "tokenizer.json section: byte-pair table: id out "
+                            "of range");
+        hf->byte_pairs = bp;
+        at += 8 * (uint64_t)BYTE_PAIRS;
+    }
+    if ((len - at) / 4 < n_glue || ((at + 4 * (uint64_t)n_glue + 7) & ~(uint64_t)7) != len)
+        return fail(err, what, "tokenizer.json section: derived tables: sizes do not add up");
+    hf->glue = (const uint32_t *)(const void *)(d + at);
+    hf->n_glue = n_glue;
+    for (uint32_t i = 1; i < n_glue; i++)
+        if (hf->glue[i - 1] >= hf->glue[i])
+            return fail(err, what, "tokenizer.json section: word-cut set is not sorted");
+    hf->glue_all = (flags & DERIVED_GLUE_ALL) != 0;
+    hf->derived = true;
+    return TM_OK;
 }
 
 int tm__hf_load(tm_encoding *enc, const uint8_t *sec, size_t len, const char *what,
@@ -581,9 +647,32 @@ int tm__hf_load(tm_encoding *enc, const uint8_t *sec, size_t len, const char *wh
     json_t *cfg;
     int rc;
 
-    if (len < HF_HEADER || memcmp(sec, HF_MAGIC, 4) != 0 ||
-        tm__core_load32(sec + 4) != HF_VERSION)
-        return fail(err, what, "tokenizer.json section: bad header or version");
+    uint64_t derived_off = 0, derived_len = 0;
+    uint32_t version;
+
+    if (len < HF_HEADER_V1 || memcmp(sec, HF_MAGIC, 4) != 0)
+        return fail(err, what, "tokenizer.json section: bad header");
+    version = tm__core_load32(sec + 4);
+    if (version != 1 && version != HF_VERSION)
+        return fail(err, what, "tokenizer.json section: version %u is not supported (this "
+                    "build reads 1 and %d): recompile the file with `tokenmeter vocab "
+                    "compile --name NAME tokenizer.json OUT.tmv`", (unsigned)version,
+                    HF_VERSION);
+    if (version == HF_VERSION) {
+        if (len < HF_HEADER)
+            return fail(err, what, "tokenizer.json section: header truncated");
+        derived_off = tm__core_load64(sec + 56);
+        derived_len = tm__core_load64(sec + 64);
+        for (int k = 72; k < HF_HEADER; k++)
+            if (sec[k] != 0)
+                return fail(err, what, "tokenizer.json section: reserved field is not zero");
+        if ((derived_off & 7) || derived_off > len || len - derived_off < derived_len ||
+            (derived_off == 0) != (derived_len == 0) ||
+            (derived_off && derived_off < HF_HEADER))
+            return fail(err, what, "tokenizer.json section: derived tables out of range");
+    } else if (tm__core_load64(sec + 56) != 0) {
+        return fail(err, what, "tokenizer.json section: reserved field is not zero");
+    }
     slots = tm__core_load32(sec + 8);
     n_merges = tm__core_load32(sec + 12);
     pair_off = tm__core_load64(sec + 16);
@@ -592,7 +681,7 @@ int tm__hf_load(tm_encoding *enc, const uint8_t *sec, size_t len, const char *wh
     config_off = tm__core_load64(sec + 40);
     config_len = tm__core_load64(sec + 48);
     if (slots < 2 || (slots & (slots - 1)) || n_merges >= slots ||
-        slots > 4 * TM_VOCAB_MAX_IDS || tm__core_load64(sec + 56) != 0 ||
+        slots > 4 * TM_VOCAB_MAX_IDS ||
         ((pair_off | direct_off) & 7) || pair_off > len ||
         (len - pair_off) / sizeof(struct tm__pair) < slots ||
         direct_words != ((uint64_t)enc->n_ranks + 63) / 64 || direct_off > len ||
@@ -629,6 +718,9 @@ int tm__hf_load(tm_encoding *enc, const uint8_t *sec, size_t len, const char *wh
         return rc;
     if (enc->pattern != hf->fused)
         return fail(err, what, "split pattern does not match the pre-tokenizer");
+    if (derived_len && (rc = load_derived(enc, hf, sec + derived_off, derived_len, what,
+                                          err)) != TM_OK)
+        return rc;
     enc->direct = hf->ignore_merges ? NULL : hf->direct;
     return TM_OK;
 }
@@ -963,6 +1055,7 @@ static int section_image(struct compile *c, uint8_t **out, size_t *out_len)
     }
     memcpy(s, HF_MAGIC, 4);
     {
+        /* derived_off and derived_len stay 0 until add_derived */
         uint32_t v32[3] = {HF_VERSION, c->slots, c->n_merges};
         uint64_t v64[5] = {pair_off, direct_off, direct_words, config_off, tlen};
         memcpy(s + 4, v32, sizeof(v32));
@@ -976,32 +1069,77 @@ static int section_image(struct compile *c, uint8_t **out, size_t *out_len)
     return TM_OK;
 }
 
-/* Fill the direct bits of a loaded image: merge each token's own bytes. */
-static int fill_direct(uint8_t *img, size_t len, const char *what, struct tm_error *err)
+/* Finish a compiled image: load it, fill the direct bits (merge each
+ * token's own bytes), then rebuild it with the derived tables appended to
+ * its section (what loading the image without them just computed, and the
+ * byte-pair table), so that loading never computes them again. *img is
+ * replaced. */
+static int finish_image(struct compile *c, int pattern, const char *name, uint8_t **img,
+                        size_t *len)
 {
     tm_encoding probe;
+    uint8_t *sec = NULL, *d;
+    uint64_t hf_off, hf_len, d_len;
+    const struct tm__hf *hf;
     int rc;
 
     memset(&probe, 0, sizeof(probe));
-    rc = tm__vocab_load_tmv(&probe, img, len, what, err);
-    if (rc == TM_OK) {
-        uint64_t *bits = (uint64_t *)(void *)(uintptr_t)probe.hf->direct;
+    rc = tm__vocab_load_tmv(&probe, *img, *len, c->what, c->err);
+    if (rc)
+        goto out;
+    hf = probe.hf;
+    {
+        uint64_t *bits = (uint64_t *)(void *)(uintptr_t)hf->direct;
         for (uint32_t id = 0; id < probe.n_ranks; id++) {
             uint32_t n = probe.offsets[id + 1] - probe.offsets[id];
-            tm_token out[2];
+            tm_token ids[2];
             if (n == 0)
                 continue;
-            if (tm__hf_merge_ids(&probe, probe.bytes + probe.offsets[id], n, out, 2) == 1 &&
-                out[0] == id)
+            if (tm__hf_merge_ids(&probe, probe.bytes + probe.offsets[id], n, ids, 2) == 1 &&
+                ids[0] == id)
                 bits[id / 64] |= 1ull << (id % 64);
         }
-        memset(img + 96, 0, 8);
-        {
-            uint64_t sum = tm__vocab_checksum(img, len);
-            memcpy(img + 96, &sum, 8);
-        }
     }
+    hf_off = tm__core_load64(*img + 136);
+    hf_len = tm__core_load64(*img + 144);
+    d_len = (8 + (hf->byte_level ? 8 * (uint64_t)BYTE_PAIRS : 0) + 4 * (uint64_t)hf->n_glue +
+             7) & ~(uint64_t)7;
+    if ((sec = calloc(1, hf_len + d_len)) == NULL) {
+        rc = tm_error_set(c->err, TM_ENOMEM, "%s: out of memory", c->what);
+        goto out;
+    }
+    memcpy(sec, *img + hf_off, hf_len); /* hf_len is a multiple of 8 */
+    memcpy(sec + 56, &hf_len, 8);
+    memcpy(sec + 64, &d_len, 8);
+    d = sec + hf_len;
+    {
+        uint32_t flags = (hf->glue_all ? DERIVED_GLUE_ALL : 0) |
+                         (hf->byte_level ? DERIVED_BYTE_PAIRS : 0),
+                 n_glue = (uint32_t)hf->n_glue;
+        uint8_t *glue = d + 8;
+        memcpy(d, &flags, 4);
+        memcpy(d + 4, &n_glue, 4);
+        if (hf->byte_level) {
+            for (uint32_t i = 0; i < BYTE_PAIRS; i++) {
+                const struct tm__pair *p = tm__pair_find(
+                    hf->pairs, hf->pair_mask, probe.byte_rank[i & 0xFF], probe.byte_rank[i >> 8]);
+                uint64_t v = p ? p->rank | (uint64_t)p->result << 32 : TM_RANK_NONE;
+                memcpy(d + 8 + 8 * (size_t)i, &v, 8);
+            }
+            glue += 8 * (size_t)BYTE_PAIRS;
+        }
+        if (n_glue)
+            memcpy(glue, hf->glue, 4 * (size_t)n_glue);
+    }
+    tm__vocab_release(&probe); /* it points into *img */
+    memset(&probe, 0, sizeof(probe));
+    free(*img);
+    *img = NULL;
+    rc = tm__builder_image(&c->b, pattern, name, sec, hf_len + d_len, img, len, c->err,
+                           c->what);
+out:
     tm__vocab_release(&probe);
+    free(sec);
     return rc;
 }
 
@@ -1016,6 +1154,7 @@ int tm__hf_image(const char *path, const char *name, uint8_t **out, size_t *out_
     int rc;
     const char *t;
     struct tm__hf probe_hf;
+    int pattern = 0;
 
     memset(&c, 0, sizeof(c));
     c.what = path;
@@ -1073,13 +1212,15 @@ int tm__hf_image(const char *path, const char *name, uint8_t **out, size_t *out_
             rc = tm_error_set(err, TM_ENOMEM, "%s: out of memory", path);
         else
             rc = parse_config(&tmp, hf, c.cfg, path, err);
-        if (rc == TM_OK)
-            rc = tm__builder_image(&c.b, hf->fused, name ? name : "tokenizer.json", sec,
+        if (rc == TM_OK) {
+            pattern = hf->fused;
+            rc = tm__builder_image(&c.b, pattern, name ? name : "tokenizer.json", sec,
                                    sec_len, out, out_len, err, path);
+        }
         tm__hf_free(hf);
     }
     if (rc == TM_OK && (rc = tm__vocab_check_unique(*out, path, err)) == TM_OK)
-        rc = fill_direct(*out, *out_len, path, err);
+        rc = finish_image(&c, pattern, name ? name : "tokenizer.json", out, out_len);
     if (rc && *out) {
         free(*out);
         *out = NULL;

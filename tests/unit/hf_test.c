@@ -14,6 +14,8 @@
  *    stretch, byte fallback, NFC with Unicode 9.0 data, ignore_merges,
  *    deepseek's three splits, gemma3's whitespace tokens, the BOS;
  *  - decoding of character-level tokens;
+ *  - long words (the bucketed merge queue) against a plain implementation
+ *    of the merge rule;
  *  - bad files rejected with a message naming the part and the cause.
  */
 #include <setjmp.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -250,6 +253,121 @@ static void test_bad_files(void **state)
     }
 }
 
+/* ---- long words against a plain implementation of HF's merge rule ----
+ *
+ * Words longer than 64 symbols take hf_bpe.c's bucketed queue (and from
+ * 16384 symbols its by-rank directory). This file's merges make results
+ * that two different pairs produce ("ab c" and "a bc" both give "abc"),
+ * ranks that a merge makes lower again ("c a" after "ab c"), and runs of
+ * one letter; each word's ids must equal what the rule of
+ * docs/TOKENIZER-FAMILIES.md section 6 gives, computed here the slow way:
+ * merge the pair with the lowest merge index, the leftmost on a tie. */
+
+static const char *const long_vocab[] = {"a", "b", "c", "ab", "bc", "ca", "abc", "bca",
+                                         "aa", "aaa", "aaaa", "cab", "aaaaaaaa", "abca"};
+static const char *const long_merges[][2] = {
+    {"a", "b"}, {"b", "c"}, {"ab", "c"}, {"a", "bc"}, {"c", "a"}, {"bc", "a"},
+    {"a", "a"}, {"aa", "a"}, {"aa", "aa"}, {"c", "ab"}, {"ca", "b"}, {"aaaa", "aaaa"},
+    {"abc", "a"}, {"ab", "ca"},
+};
+#define LONG_NV (sizeof(long_vocab) / sizeof(long_vocab[0]))
+#define LONG_NM (sizeof(long_merges) / sizeof(long_merges[0]))
+
+static int long_id(const char *s, size_t n)
+{
+    for (size_t i = 0; i < LONG_NV; i++)
+        if (strlen(long_vocab[i]) == n && memcmp(long_vocab[i], s, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The reference rule on ids[0..n) in place; returns the new count. */
+static size_t slow_merge(int *ids, size_t n)
+{
+    for (;;) {
+        size_t best_at = 0, best_rank = LONG_NM;
+        int result = -1;
+        for (size_t i = 0; i + 1 < n; i++)
+            for (size_t r = 0; r < best_rank; r++)
+                if (strcmp(long_merges[r][0], long_vocab[ids[i]]) == 0 &&
+                    strcmp(long_merges[r][1], long_vocab[ids[i + 1]]) == 0) {
+                    char cat[32];
+                    snprintf(cat, sizeof(cat), "%s%s", long_merges[r][0], long_merges[r][1]);
+                    best_rank = r;
+                    best_at = i;
+                    result = long_id(cat, strlen(cat));
+                    break;
+                }
+        if (result < 0)
+            return n;
+        ids[best_at] = result;
+        memmove(ids + best_at + 1, ids + best_at + 2, (n - best_at - 2) * sizeof(*ids));
+        n--;
+    }
+}
+
+static void test_long_words(void **state)
+{
+    static const size_t lengths[] = {65, 100, 257, 1000, 4099, 17000};
+    char path[] = "/tmp/tm-hf-test-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f;
+    tm_encoding *enc;
+    struct tm_error err = {0};
+    uint32_t x = 12345;
+    (void)state;
+
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
+    for (size_t i = 0; i < LONG_NV; i++)
+        fprintf(f, "%s\"%s\": %zu", i ? ", " : "", long_vocab[i], i);
+    fprintf(f, "}, \"merges\": [");
+    for (size_t i = 0; i < LONG_NM; i++)
+        fprintf(f, "%s[\"%s\", \"%s\"]", i ? ", " : "", long_merges[i][0], long_merges[i][1]);
+    fprintf(f, "]}}\n");
+    fclose(f);
+    enc = tm_encoding_open_file(path, NULL, &err);
+    unlink(path);
+    if (enc == NULL)
+        fail_msg("%s", err.message);
+    for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+        size_t n = lengths[k], want_n;
+        char *text = malloc(n);
+        int *want = malloc(n * sizeof(*want));
+        tm_token *got = malloc(n * sizeof(*got));
+        size_t got_n = 0;
+        uint64_t count = 0;
+
+        assert_true(text && want && got);
+        /* Runs of a (up to 20 long) between random letters. */
+        for (size_t i = 0; i < n;) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            if (x % 4 == 0)
+                for (size_t run = x % 21; run > 0 && i < n; run--)
+                    text[i++] = 'a';
+            else
+                text[i++] = "abc"[(x >> 8) % 3];
+        }
+        for (size_t i = 0; i < n; i++)
+            want[i] = text[i] - 'a';
+        want_n = slow_merge(want, n);
+        assert_int_equal(tm_encoding_encode(enc, text, n, 0, got, n, &got_n), TM_OK);
+        assert_int_equal(tm_encoding_count(enc, text, n, 0, &count), TM_OK);
+        assert_int_equal(got_n, want_n);
+        assert_int_equal(count, want_n);
+        for (size_t i = 0; i < want_n; i++)
+            if (got[i] != (tm_token)want[i])
+                fail_msg("length %zu: id %zu is %u, the rule gives %d (%s)", n, i,
+                         (unsigned)got[i], want[i], long_vocab[want[i]]);
+        free(text);
+        free(want);
+        free(got);
+    }
+    tm_encoding_free(enc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_n_vocab),
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_long_words),
     };
     return cmocka_run_group_tests_name("hf", tests, NULL, NULL);
 }
