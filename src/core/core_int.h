@@ -67,4 +67,28 @@ static inline uint64_t tm__core_hash64(const void *data, size_t len)
     return tm__core_mix64(h, k1);
 }
 
+/* ---- files (src/core/file.c) ---- */
+
+struct tm_error;
+
+/*
+ * Read the whole regular file at path, of at most cap bytes, into a
+ * malloc'd NUL-terminated buffer (*len bytes, the NUL not counted).
+ * `what` names the kind of document in the over-cap message ("price
+ * book"). NULL on failure, with err filled: TM_ENOENT, TM_EIO, TM_ELIMIT,
+ * TM_ENOMEM; every message starts with the path.
+ */
+char *tm__core_read_file(const char *path, size_t cap, const char *what, size_t *len,
+                         struct tm_error *err);
+
+/*
+ * The default location of data file `file` ("prices.json"): the source
+ * tree's data directory (TM_SOURCE_DATA_DIR, so a build tree never mixes
+ * its files with older installed ones), else the installed data directory
+ * (TM_DATA_DIR). 0 with the path in path[0..cap), or TM_ENOENT with the
+ * directories searched written into looked[0..looked_cap).
+ */
+int tm__core_find_data_file(const char *file, char *path, size_t cap, char *looked,
+                            size_t looked_cap);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "core/core_int.h"
 #include "plan/plan_int.h"
 
 /* Parsing context: the document name for messages. */
@@ -649,34 +650,14 @@ out:
 /* Read a plan file (capped) and parse it. */
 tm_plan *tm_plan_load(const char *path, struct tm_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n;
-    tm_plan *p = NULL;
+    size_t n = 0;
+    char *buf = tm__core_read_file(path, TM_PLAN_FILE_MAX, "plan file", &n, err);
+    tm_plan *p;
 
-    if (f == NULL) {
-        tm_error_set(err, TM_ENOENT, "%s: cannot open plan file", path);
+    if (buf == NULL)
         return NULL;
-    }
-    buf = malloc(TM_PLAN_FILE_MAX + 1);
-    if (buf == NULL) {
-        tm_error_set(err, TM_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    n = fread(buf, 1, TM_PLAN_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        tm_error_set(err, TM_EIO, "%s: cannot read plan file", path);
-        goto out;
-    }
-    if (n > TM_PLAN_FILE_MAX) {
-        tm_error_set(err, TM_ELIMIT, "%s: plan file is larger than %u bytes", path,
-                     TM_PLAN_FILE_MAX);
-        goto out;
-    }
     p = tm_plan_parse(buf, n, path, err);
-out:
     free(buf);
-    fclose(f);
     return p;
 }
 

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "price/price_int.h"
 
@@ -728,7 +727,7 @@ tm_price_book *tm_price_book_parse(const char *text, size_t len, const char *nam
 static tm_price_book *open_path(const char *path, struct tm_error *err)
 {
     size_t len = 0;
-    char *text = tm__price_read_file(path, TM_PRICE_MAX_BYTES, "price book", &len, err);
+    char *text = tm__core_read_file(path, TM_PRICE_MAX_BYTES, "price book", &len, err);
     tm_price_book *book;
 
     if (text == NULL)
@@ -738,21 +737,12 @@ static tm_price_book *open_path(const char *path, struct tm_error *err)
     return book;
 }
 
-/* Whether a regular file is at path (for the default book's search). */
-static bool file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* The default book: $TOKENMETER_PRICES, the source tree's data, the
  * install's data (the model registry's order, src/registry/registry.c). */
 tm_price_book *tm_price_book_open(const char *path, struct tm_error *err)
 {
     const char *env = getenv(TM_PRICE_ENV);
-    const char *dirs[2];
-    char buf[PATH_MAX];
-    int nd = 0;
+    char buf[PATH_MAX], looked[2 * PATH_MAX];
 
     if (path != NULL)
         return open_path(path, err);
@@ -762,19 +752,10 @@ tm_price_book *tm_price_book_open(const char *path, struct tm_error *err)
             tm_error_set(err, TM_ENOENT, "%s (named by $" TM_PRICE_ENV "): no such file", env);
         return book;
     }
-#ifdef TM_SOURCE_DATA_DIR
-    dirs[nd++] = TM_SOURCE_DATA_DIR;
-#endif
-    dirs[nd++] = TM_DATA_DIR;
-    for (int i = 0; i < nd; i++) {
-        if ((size_t)snprintf(buf, sizeof(buf), "%s/prices.json", dirs[i]) >= sizeof(buf))
-            continue;
-        if (file_exists(buf))
-            return open_path(buf, err);
-    }
-    tm_error_set(err, TM_ENOENT, "price book not found (looked for prices.json in %s%s%s); "
-                 "set $" TM_PRICE_ENV " or pass --prices FILE", dirs[0],
-                 nd > 1 ? " and " : "", nd > 1 ? dirs[1] : "");
+    if (tm__core_find_data_file("prices.json", buf, sizeof(buf), looked, sizeof(looked)) == TM_OK)
+        return open_path(buf, err);
+    tm_error_set(err, TM_ENOENT, "price book not found (looked for prices.json in %s); "
+                 "set $" TM_PRICE_ENV " or pass --prices FILE", looked);
     return NULL;
 }
 

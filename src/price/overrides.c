@@ -374,7 +374,7 @@ tm_price_overrides *tm_price_overrides_open(const char *path, const char *curren
                                             struct tm_error *err)
 {
     size_t len = 0;
-    char *text = tm__price_read_file(path, TM_PRICE_OVERRIDES_MAX_BYTES, "overrides file",
+    char *text = tm__core_read_file(path, TM_PRICE_OVERRIDES_MAX_BYTES, "overrides file",
                                      &len, err);
     tm_price_overrides *ov;
 

@@ -13,15 +13,12 @@
 
 #include "tokenmeter/price.h"
 
+#include "core/core_int.h"
+
 #ifndef TM_DATA_DIR
 #define TM_DATA_DIR "/usr/local/share/tokenmeter"
 #endif
 
-/* Read a whole regular file of at most `cap` bytes (NUL-terminated).
- * `what` names the kind of file in the size-cap message ("price book").
- * NULL and err filled (TM_ENOENT, TM_EIO, TM_ELIMIT, TM_ENOMEM). */
-char *tm__price_read_file(const char *path, size_t cap, const char *what, size_t *len,
-                          struct tm_error *err);
 
 /* "an object", "a string", "a number", ... for messages. */
 const char *tm__price_json_kind(const json_t *v);

@@ -3,13 +3,9 @@
  * formatting (UTC, no time zone database, no floating point), file reading
  * with a size cap, and helpers for error messages.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "price/price_int.h"
 
@@ -165,54 +161,3 @@ void tm_price_format_time(int64_t t, bool date_only, char *buf, size_t cap)
     snprintf(buf, cap, "%s", text);
 }
 
-/* ---- files ---- */
-
-/* Read a whole file, refusing one larger than `cap` before reading it. */
-char *tm__price_read_file(const char *path, size_t cap, const char *what, size_t *len,
-                          struct tm_error *err)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0) {
-        tm_error_set(err, errno == ENOENT ? TM_ENOENT : TM_EIO, "%s: cannot open: %s",
-                     path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        tm_error_set(err, TM_EIO, "%s: not a regular file", path);
-        goto fail;
-    }
-    if ((uint64_t)st.st_size > cap) {
-        tm_error_set(err, TM_ELIMIT, "%s: larger than the %zu-byte limit for a %s", path,
-                     cap, what);
-        goto fail;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        tm_error_set(err, TM_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    while (n < (size_t)st.st_size) {
-        ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            tm_error_set(err, TM_EIO, "%s: read error: %s", path, strerror(errno));
-            goto fail;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    free(buf);
-    close(fd);
-    return NULL;
-}

@@ -27,18 +27,15 @@
  * The parsed JSON tree is kept for the registry's lifetime; the entries'
  * strings point into it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "core/core_int.h"
 #include "tokenmeter/registry.h"
 
 #ifndef TM_DATA_DIR
@@ -491,59 +488,10 @@ tm_registry *tm_registry_parse(const char *json, size_t len, const char *name,
     return parse(json, len, name, err);
 }
 
-/* Read a whole file of at most TM_REGISTRY_MAX_BYTES. */
-static char *read_file(const char *path, size_t *len, struct tm_error *err)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0) {
-        tm_error_set(err, errno == ENOENT ? TM_ENOENT : TM_EIO, "%s: cannot open: %s",
-                     path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        tm_error_set(err, TM_EIO, "%s: not a regular file", path);
-        goto fail;
-    }
-    if ((uint64_t)st.st_size > TM_REGISTRY_MAX_BYTES) {
-        tm_error_set(err, TM_ELIMIT, "%s: larger than the %u-byte limit for a model "
-                     "registry", path, TM_REGISTRY_MAX_BYTES);
-        goto fail;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        tm_error_set(err, TM_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    while (n < (size_t)st.st_size) {
-        ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            tm_error_set(err, TM_EIO, "%s: read error: %s", path, strerror(errno));
-            goto fail;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    free(buf);
-    close(fd);
-    return NULL;
-}
-
 static tm_registry *open_path(const char *path, struct tm_error *err)
 {
     size_t len = 0;
-    char *text = read_file(path, &len, err);
+    char *text = tm__core_read_file(path, TM_REGISTRY_MAX_BYTES, "model registry", &len, err);
     tm_registry *reg;
 
     if (text == NULL)
@@ -553,18 +501,10 @@ static tm_registry *open_path(const char *path, struct tm_error *err)
     return reg;
 }
 
-static bool file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 tm_registry *tm_registry_open(const char *path, struct tm_error *err)
 {
     const char *env = getenv(TM_REGISTRY_ENV);
-    const char *dirs[2];
-    char buf[PATH_MAX];
-    int nd = 0;
+    char buf[PATH_MAX], looked[2 * PATH_MAX];
 
     if (path != NULL)
         return open_path(path, err);
@@ -575,19 +515,10 @@ tm_registry *tm_registry_open(const char *path, struct tm_error *err)
                          "file", env);
         return reg;
     }
-#ifdef TM_SOURCE_DATA_DIR
-    dirs[nd++] = TM_SOURCE_DATA_DIR;
-#endif
-    dirs[nd++] = TM_DATA_DIR;
-    for (int i = 0; i < nd; i++) {
-        if ((size_t)snprintf(buf, sizeof(buf), "%s/models.json", dirs[i]) >= sizeof(buf))
-            continue;
-        if (file_exists(buf))
-            return open_path(buf, err);
-    }
+    if (tm__core_find_data_file("models.json", buf, sizeof(buf), looked, sizeof(looked)) == TM_OK)
+        return open_path(buf, err);
     tm_error_set(err, TM_ENOENT, "model registry not found (looked for models.json in "
-                 "%s%s%s); set $" TM_REGISTRY_ENV " to a registry file",
-                 dirs[0], nd > 1 ? " and " : "", nd > 1 ? dirs[1] : "");
+                 "%s); set $" TM_REGISTRY_ENV " to a registry file", looked);
     return NULL;
 }
 
