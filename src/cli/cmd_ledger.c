@@ -1,0 +1,517 @@
+/*
+ * tokenmeter ingest / db check: the command line of the usage ledger
+ * (docs/LEDGER.md).
+ *
+ *   tokenmeter ingest [--db PATH] [--prices FILE] [--overrides FILE] [--json]
+ *                     FILE.jsonl...
+ *     Records usage events, one JSON object per line (the format is in
+ *     docs/LEDGER.md, "Ingest"), rated against the price book on the way
+ *     in. A bad line is reported as FILE:LINE: reason and skipped; the
+ *     other lines are recorded; each line is recorded whole or not at all.
+ *     Lines are committed in batches of up to INGEST_BATCH. Re-ingesting a
+ *     file records nothing twice (ids are idempotency keys). A summary goes
+ *     to stdout (--json: one object).
+ *
+ *   tokenmeter db check [--db PATH]
+ *     Verifies that the rollups equal the events (tm_ledger_check).
+ *
+ * --db defaults to ./tokenmeter.db. Exit status: 0 success; 1 a bad line,
+ * a mismatch, or a runtime error (database, price book); 2 usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_ledger.h"
+#include "tokenmeter/ledger.h"
+#include "tokenmeter/price.h"
+
+#define DEFAULT_DB "tokenmeter.db"
+#define INGEST_BATCH 1000
+#define INGEST_LINE_MAX (1u << 20) /* bytes of one line */
+
+#define INGEST_USAGE "usage: tokenmeter ingest [--db PATH] [--prices FILE] " \
+                     "[--overrides FILE] [--json] FILE.jsonl..."
+#define DB_USAGE "usage: tokenmeter db check [--db PATH]"
+
+/* One parsed line waiting in a batch. Strings of `ev` point into `root`. */
+struct slot {
+    json_t *root;
+    size_t line;
+    struct tm_usage_event ev;
+    struct tm_ledger_tag tags[TM_LEDGER_TAGS_MAX];
+};
+
+struct ingest {
+    const char *file;
+    tm_ledger *ledger;
+    const tm_price_book *book;
+    const tm_price_overrides *ov;
+    struct slot *slots;
+    size_t n;
+    enum tm_ledger_status status[INGEST_BATCH];
+    size_t lines, recorded, duplicates, bad;
+    bool fatal;
+};
+
+/* ---- one line ---- */
+
+static const char *opt_string(json_t *obj, const char *key, const char **err_key)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *err_key = key;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* A token object {"input": N, ...} with class names as keys. */
+static int parse_tokens(json_t *obj, const char *field, int64_t *tokens, char *msg, size_t cap)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(obj)) {
+        snprintf(msg, cap, "%s: expected an object of token counts", field);
+        return -1;
+    }
+    json_object_foreach(obj, key, v) {
+        enum tm_token_class cls;
+        if (!tm_price_class_from_name(key, &cls)) {
+            snprintf(msg, cap, "%s.%s: not a token class (input, cached_input, "
+                     "cache_write_5m, cache_write_1h, output, reasoning, input_audio, "
+                     "output_audio, input_image, output_image)", field, key);
+            return -1;
+        }
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > TM_PRICE_MAX_TOKENS) {
+            snprintf(msg, cap, "%s.%s: expected an integer 0..10^15", field, key);
+            return -1;
+        }
+        tokens[cls] = (int64_t)json_integer_value(v);
+    }
+    return 0;
+}
+
+static int parse_time_ms(json_t *v, const char *field, int64_t *ms, char *msg, size_t cap)
+{
+    struct tm_error err = {0};
+    int64_t utc;
+    int32_t nsec = 0;
+
+    if (!json_is_string(v)) {
+        snprintf(msg, cap, "%s: expected an RFC 3339 time string", field);
+        return -1;
+    }
+    if (tm_time_parse(json_string_value(v), json_string_length(v), field, &utc, &nsec,
+                      &err) != TM_OK) {
+        snprintf(msg, cap, "%s", err.message);
+        return -1;
+    }
+    if (utc < 0) {
+        snprintf(msg, cap, "%s: before 1970", field);
+        return -1;
+    }
+    *ms = utc * 1000 + nsec / 1000000;
+    return 0;
+}
+
+static const char *const known_keys[] = {
+    "id", "tenant", "api_key", "user", "project", "task_id", "tags", "provider", "model",
+    "started_at", "ended_at", "latency_ms", "outcome", "streaming", "batch", "usage",
+    "local_usage",
+};
+
+/* Parse, rate and validate one line into s->ev. Returns 0, or -1 with msg. */
+static int parse_line(struct ingest *in, struct slot *s, const char *text, size_t len,
+                      char *msg, size_t cap)
+{
+    static const char *const outcomes[] = {"ok", "error", "cancelled", "cut_off"};
+    struct tm_usage_event *ev = &s->ev;
+    const char *bad_key = NULL, *key;
+    json_error_t jerr;
+    json_t *root, *v;
+    bool batch = false;
+    struct tm_price_usage pu;
+    struct tm_price_rating rating;
+    struct tm_error err = {0};
+
+    memset(ev, 0, sizeof(*ev));
+    root = s->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(msg, cap, "not JSON: %s (column %d)", jerr.text, jerr.column);
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        snprintf(msg, cap, "expected a JSON object");
+        return -1;
+    }
+    json_object_foreach(root, key, v) {
+        size_t k = 0;
+        while (k < sizeof(known_keys) / sizeof(known_keys[0]) && strcmp(key, known_keys[k]))
+            k++;
+        if (k == sizeof(known_keys) / sizeof(known_keys[0])) {
+            snprintf(msg, cap, "unknown field \"%.64s\" (docs/LEDGER.md lists the fields)",
+                     key);
+            return -1;
+        }
+    }
+    ev->id = opt_string(root, "id", &bad_key);
+    ev->tenant = opt_string(root, "tenant", &bad_key);
+    ev->api_key = opt_string(root, "api_key", &bad_key);
+    ev->user = opt_string(root, "user", &bad_key);
+    ev->project = opt_string(root, "project", &bad_key);
+    ev->task_id = opt_string(root, "task_id", &bad_key);
+    ev->provider = opt_string(root, "provider", &bad_key);
+    ev->model = opt_string(root, "model", &bad_key);
+    if (bad_key != NULL) {
+        snprintf(msg, cap, "%s: expected a string", bad_key);
+        return -1;
+    }
+    if (ev->id == NULL || ev->id[0] == '\0') {
+        snprintf(msg, cap, "id is required (an event's idempotency key: a file ingested "
+                 "twice must not count twice; use the provider's response id)");
+        return -1;
+    }
+    if ((v = json_object_get(root, "tags")) != NULL) {
+        if (!json_is_object(v)) {
+            snprintf(msg, cap, "tags: expected an object of strings");
+            return -1;
+        }
+        json_t *tv;
+        json_object_foreach(v, key, tv) {
+            if (ev->n_tags == TM_LEDGER_TAGS_MAX) {
+                snprintf(msg, cap, "tags: more than %d", TM_LEDGER_TAGS_MAX);
+                return -1;
+            }
+            if (!json_is_string(tv)) {
+                snprintf(msg, cap, "tags.%.64s: expected a string", key);
+                return -1;
+            }
+            s->tags[ev->n_tags].key = key;
+            s->tags[ev->n_tags].value = json_string_value(tv);
+            ev->n_tags++;
+        }
+        ev->tags = s->tags;
+    }
+    if ((v = json_object_get(root, "started_at")) == NULL) {
+        snprintf(msg, cap, "started_at is required");
+        return -1;
+    }
+    if (parse_time_ms(v, "started_at", &ev->started_ms, msg, cap) != 0)
+        return -1;
+    ev->ended_ms = ev->started_ms;
+    if ((v = json_object_get(root, "ended_at")) != NULL &&
+        parse_time_ms(v, "ended_at", &ev->ended_ms, msg, cap) != 0)
+        return -1;
+    ev->latency_ms = -1;
+    if ((v = json_object_get(root, "latency_ms")) != NULL) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            snprintf(msg, cap, "latency_ms: expected a non-negative integer");
+            return -1;
+        }
+        ev->latency_ms = (int64_t)json_integer_value(v);
+    }
+    if ((v = json_object_get(root, "outcome")) != NULL) {
+        size_t k = 0;
+        while (k < 4 && !(json_is_string(v) && strcmp(json_string_value(v), outcomes[k]) == 0))
+            k++;
+        if (k == 4) {
+            snprintf(msg, cap, "outcome: expected \"ok\", \"error\", \"cancelled\" or "
+                     "\"cut_off\"");
+            return -1;
+        }
+        ev->outcome = (enum tm_ledger_outcome)k;
+    }
+    if ((v = json_object_get(root, "streaming")) != NULL) {
+        if (!json_is_boolean(v)) {
+            snprintf(msg, cap, "streaming: expected true or false");
+            return -1;
+        }
+        ev->streaming = json_is_true(v);
+    }
+    if ((v = json_object_get(root, "batch")) != NULL) {
+        if (!json_is_boolean(v)) {
+            snprintf(msg, cap, "batch: expected true or false");
+            return -1;
+        }
+        batch = json_is_true(v);
+    }
+    if ((v = json_object_get(root, "usage")) != NULL) {
+        if (parse_tokens(v, "usage", ev->provider_tokens, msg, cap) != 0)
+            return -1;
+        ev->has_provider_tokens = true;
+    }
+    if ((v = json_object_get(root, "local_usage")) != NULL) {
+        if (parse_tokens(v, "local_usage", ev->local_tokens, msg, cap) != 0)
+            return -1;
+        ev->has_local_tokens = true;
+    }
+    if (!ev->has_provider_tokens && !ev->has_local_tokens) {
+        snprintf(msg, cap, "usage (the provider's token counts) or local_usage is required");
+        return -1;
+    }
+    /* Validate before rating so required fields are named first. */
+    if (tm_ledger_event_validate(ev, &err) != TM_OK) {
+        snprintf(msg, cap, "%s", err.message);
+        return -1;
+    }
+    /* Rate the billed counts at the event's start (docs/PRICEBOOK.md). */
+    memset(&pu, 0, sizeof(pu));
+    for (int c = 0; c < TM_CLASS_COUNT; c++)
+        pu.tokens[c] = ev->has_provider_tokens ? ev->provider_tokens[c] : ev->local_tokens[c];
+    pu.batch = batch;
+    pu.at = ev->started_ms / 1000;
+    if (tm_price_rate(in->book, ev->provider, ev->model, &pu, in->ov, &rating, &err) != TM_OK) {
+        snprintf(msg, cap, "%s", err.message);
+        return -1;
+    }
+    ev->cost = rating.total_cost;
+    ev->price = rating.total_price;
+    return 0;
+}
+
+/* ---- batches ---- */
+
+static void release_slots(struct ingest *in)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        json_decref(in->slots[i].root);
+        in->slots[i].root = NULL;
+    }
+    in->n = 0;
+}
+
+/* Commit the batch. If the batch as a whole fails (a rollup would
+ * overflow), each line is tried alone so only the failing lines are lost,
+ * and each is reported. */
+static void flush(struct ingest *in)
+{
+    struct tm_usage_event evs[INGEST_BATCH];
+    struct tm_error err = {0};
+    int rc;
+
+    if (in->n == 0 || in->fatal) {
+        release_slots(in);
+        return;
+    }
+    for (size_t i = 0; i < in->n; i++)
+        evs[i] = in->slots[i].ev;
+    rc = tm_ledger_append(in->ledger, evs, in->n, in->status, &err);
+    if (rc == TM_OK) {
+        for (size_t i = 0; i < in->n; i++) {
+            if (in->status[i] == TM_LEDGER_RECORDED)
+                in->recorded++;
+            else
+                in->duplicates++;
+        }
+    } else if (rc == TM_ERANGE) {
+        for (size_t i = 0; i < in->n; i++) {
+            rc = tm_ledger_append(in->ledger, &evs[i], 1, &in->status[i], &err);
+            if (rc == TM_OK && in->status[i] == TM_LEDGER_RECORDED) {
+                in->recorded++;
+            } else if (rc == TM_OK) {
+                in->duplicates++;
+            } else if (rc == TM_ERANGE) {
+                cli_error("ingest", "%s:%zu: %s", in->file, in->slots[i].line, err.message);
+                in->bad++;
+            } else {
+                cli_error("ingest", "%s", err.message);
+                in->fatal = true;
+                break;
+            }
+        }
+    } else {
+        cli_error("ingest", "%s (lines up to %s:%zu were not recorded; ingesting the file "
+                  "again is safe)", err.message, in->file, in->slots[in->n - 1].line);
+        in->fatal = true;
+    }
+    release_slots(in);
+}
+
+static int ingest_file(struct ingest *in, const char *name)
+{
+    FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+    char *line = NULL, msg[TM_ERROR_MESSAGE_MAX];
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+
+    if (f == NULL) {
+        cli_error("ingest", "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    in->file = name;
+    while (!in->fatal && (len = getline(&line, &cap, f)) >= 0) {
+        struct slot *s = &in->slots[in->n];
+        size_t l = (size_t)len;
+
+        lineno++;
+        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+            l--;
+        if (l == 0 || strspn(line, " \t") == l)
+            continue; /* blank lines are allowed */
+        in->lines++;
+        if (l > INGEST_LINE_MAX) {
+            cli_error("ingest", "%s:%zu: the line is longer than %u bytes", name, lineno,
+                      INGEST_LINE_MAX);
+            in->bad++;
+            continue;
+        }
+        s->line = lineno;
+        if (parse_line(in, s, line, l, msg, sizeof(msg)) != 0) {
+            cli_error("ingest", "%s:%zu: %s", name, lineno, msg);
+            json_decref(s->root);
+            s->root = NULL;
+            in->bad++;
+            continue;
+        }
+        if (++in->n == INGEST_BATCH)
+            flush(in);
+    }
+    if (ferror(f)) {
+        cli_error("ingest", "%s: %s", name, strerror(errno));
+        in->fatal = true;
+    }
+    flush(in);
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return in->fatal ? -1 : 0;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    struct cli_args a;
+    const char *opt, *db = DEFAULT_DB, *prices = NULL, *overrides = NULL;
+    bool json = false;
+    struct tm_error err = {0};
+    struct ingest in;
+    tm_price_book *book = NULL;
+    tm_price_overrides *ov = NULL;
+    int exit_code = CLI_OK;
+
+    memset(&in, 0, sizeof(in));
+    cli_args_init(&a, "ingest", argc, argv);
+    while ((opt = cli_args_next(&a)) != NULL) {
+        const char **target = strcmp(opt, "--db") == 0          ? &db
+                              : strcmp(opt, "--prices") == 0    ? &prices
+                              : strcmp(opt, "--overrides") == 0 ? &overrides
+                                                                : NULL;
+        if (target != NULL) {
+            if ((*target = cli_args_value(&a)) == NULL)
+                a.bad = true;
+        } else if (strcmp(opt, "--json") == 0) {
+            json = true;
+        } else {
+            cli_error("ingest", "unknown option '%s' (%s)", opt, INGEST_USAGE);
+            a.bad = true;
+        }
+    }
+    if (!a.bad && a.n_operands == 0) {
+        cli_error("ingest", "no input file (%s)", INGEST_USAGE);
+        a.bad = true;
+    }
+    if (a.bad) {
+        cli_args_free(&a);
+        return CLI_USAGE;
+    }
+    book = tm_price_book_open(prices, &err);
+    if (book == NULL) {
+        cli_error("ingest", "%s", err.message);
+        exit_code = CLI_RUNTIME;
+        goto out;
+    }
+    if (overrides != NULL &&
+        (ov = tm_price_overrides_open(overrides, tm_price_book_currency(book), &err)) == NULL) {
+        cli_error("ingest", "%s", err.message);
+        exit_code = CLI_RUNTIME;
+        goto out;
+    }
+    in.book = book;
+    in.ov = ov;
+    in.slots = calloc(INGEST_BATCH, sizeof(*in.slots));
+    if (in.slots == NULL) {
+        cli_error("ingest", "out of memory");
+        exit_code = CLI_RUNTIME;
+        goto out;
+    }
+    in.ledger = tm_ledger_open(db, NULL, &err);
+    if (in.ledger == NULL) {
+        cli_error("ingest", "%s", err.message);
+        exit_code = CLI_RUNTIME;
+        goto out;
+    }
+    for (int i = 0; i < a.n_operands && !in.fatal; i++)
+        ingest_file(&in, a.operands[i]);
+    if (json)
+        printf("{\"lines\": %zu, \"recorded\": %zu, \"duplicates\": %zu, \"bad\": %zu}\n",
+               in.lines, in.recorded, in.duplicates, in.bad);
+    else
+        printf("%zu lines: %zu recorded, %zu duplicates, %zu bad\n", in.lines, in.recorded,
+               in.duplicates, in.bad);
+    if (in.fatal || in.bad > 0)
+        exit_code = CLI_RUNTIME;
+out:
+    tm_ledger_close(in.ledger);
+    free(in.slots);
+    tm_price_overrides_free(ov);
+    tm_price_book_free(book);
+    cli_args_free(&a);
+    if (fflush(stdout) != 0) {
+        cli_error("ingest", "cannot write output: %s", strerror(errno));
+        exit_code = CLI_RUNTIME;
+    }
+    return exit_code;
+}
+
+int cmd_db(int argc, char **argv)
+{
+    struct cli_args a;
+    const char *opt, *db = DEFAULT_DB;
+    struct tm_error err = {0};
+    struct tm_ledger_check_report rep;
+    tm_ledger *l;
+    int exit_code = CLI_OK;
+
+    cli_args_init(&a, "db", argc, argv);
+    while ((opt = cli_args_next(&a)) != NULL) {
+        if (strcmp(opt, "--db") == 0) {
+            if ((db = cli_args_value(&a)) == NULL)
+                a.bad = true;
+        } else {
+            cli_error("db", "unknown option '%s' (%s)", opt, DB_USAGE);
+            a.bad = true;
+        }
+    }
+    if (!a.bad && (a.n_operands != 1 || strcmp(a.operands[0], "check") != 0)) {
+        cli_error("db", "expected the subcommand check (%s)", DB_USAGE);
+        a.bad = true;
+    }
+    if (a.bad) {
+        cli_args_free(&a);
+        return CLI_USAGE;
+    }
+    cli_args_free(&a);
+    l = tm_ledger_open(db, NULL, &err);
+    if (l == NULL || tm_ledger_check(l, &rep, &err) != TM_OK) {
+        cli_error("db", "%s", err.message);
+        tm_ledger_close(l);
+        return CLI_RUNTIME;
+    }
+    tm_ledger_close(l);
+    printf("%s: %lld events, %lld rollup rows, %lld mismatches\n", db, (long long)rep.events,
+           (long long)rep.rollup_rows, (long long)rep.mismatches);
+    if (rep.mismatches != 0) {
+        cli_error("db", "check failed: %s", rep.first_mismatch);
+        exit_code = CLI_RUNTIME;
+    }
+    return exit_code;
+}

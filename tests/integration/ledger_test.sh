@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Integration test of the ledger commands: `tokenmeter ingest` and
+# `tokenmeter db check`, with the test price book tests/data/prices/book.json.
+#
+#   tests/integration/ledger_test.sh [PATH/TO/tokenmeter]
+#
+# Bad lines are reported with their line number and skipped, the rest is
+# recorded; ingesting a file again records nothing twice; prices are rated
+# at each event's time; `db check` passes on a good ledger and (when the
+# sqlite3 shell is installed) fails on a damaged one.
+# Prints one line per failed check and a closing "N passed, M failed".
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tm=${1:-$root/build/tokenmeter}
+[ -x "$tm" ] || { echo "ledger_test: $tm is not an executable (build first)" >&2; exit 2; }
+unset TOKENMETER_PRICES
+book="$root/tests/data/prices/book.json"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ledger_test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+. "$root/tests/integration/lib.sh"
+db="$work/t.db"
+
+cat >"$work/a.jsonl" <<'JSONL'
+{"id": "r1", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1000, "cached_input": 2000, "output": 300}, "tags": {"team": "search"}}
+{"id": "r2", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2024-06-01T00:00:00Z", "usage": {"input": 1000000}}
+
+{"id": "r3", "tenant": "acme", "provider": "openai", "model": "nope", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}}
+{"id": "r4", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"inptu": 1}}
+{"tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}}
+{"id": "r6", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}, "cost": 0.5}
+JSONL
+
+run ingest --db "$db" --prices "$book" "$work/a.jsonl"
+expect "ingest: good lines recorded, bad lines counted" 1 "6 lines: 2 recorded, 0 duplicates, 4 bad"
+expect_err "ingest: bad lines named with file, line and cause" 1 \
+  "a.jsonl:4: " 'no price for model "nope"' "a.jsonl:5: usage.inptu: not a token class" \
+  "a.jsonl:6: id is required" 'a.jsonl:7: unknown field "cost"'
+
+run ingest --db "$db" --prices "$book" --json "$work/a.jsonl"
+expect "ingest again: nothing recorded twice" 1 '{"lines": 6, "recorded": 0, "duplicates": 2, "bad": 4}'
+
+run db check --db "$db"
+expect "db check: a good ledger" 0 "$db: 2 events, 2 rollup rows, 0 mismatches"
+
+# 2,500 lines: more than one commit batch.
+for i in $(seq 1 2500); do
+  printf '{"id": "b%d", "tenant": "t%d", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-%02dT%02d:%02d:00Z", "usage": {"input": %d, "output": 7}}\n' \
+    "$i" $((i % 3)) $((1 + i % 28)) $((i % 24)) $((i % 60)) "$i"
+done >"$work/b.jsonl"
+run ingest --db "$db" --prices "$book" "$work/b.jsonl"
+expect "ingest 2,500 lines" 0 "2500 lines: 2500 recorded, 0 duplicates, 0 bad"
+run db check --db "$db"
+expect_err "db check after 2,500 more" 0
+case "$out" in *": 2502 events, "*", 0 mismatches") pass ;; *) fail "db check counts" "$out" ;; esac
+
+if command -v sqlite3 >/dev/null; then
+  # Rated at each event's time: r1 at 2026 prices (2.50/1.25/10 per M),
+  # r2 at the launch price in effect in June 2024 (5.00 per M).
+  got=$(sqlite3 "$db" "SELECT id || '=' || cost_hi || ':' || cost_lo FROM events WHERE id IN ('r1', 'r2') ORDER BY id")
+  want=$'r1=0:8000000000\nr2=0:5000000000000'
+  if [ "$got" = "$want" ]; then pass; else fail "ingest rates at the event's time" "$got"; fi
+  sqlite3 "$db" "UPDATE rollups SET requests = requests + 1 WHERE tenant = 'acme'"
+  run db check --db "$db"
+  expect_err "db check: a damaged rollup" 1 "check failed: rollup acme/openai/gpt-4o@"
+fi
+
+run ingest --db "$db"
+expect_err "ingest without a file: usage" 2 "no input file"
+run db --db "$db"
+expect_err "db without check: usage" 2 "expected the subcommand check"
+run db check --db "$work/missing-dir/x.db"
+expect_err "db check: an unopenable database" 1 "cannot open"
+printf 'not a database at all, just some text long enough for a header\n' >"$work/junk.db"
+run db check --db "$work/junk.db"
+expect_err "db check: not a database" 1 "junk.db"
+
+report_and_exit
