@@ -91,7 +91,8 @@ struct tm_ledger_tag {
 struct tm_usage_event {
     const char *id;       /* idempotency key, required, 1..TM_LEDGER_ID_MAX
                              bytes; tm_ledger_new_id makes one. Retries of
-                             the same request must reuse it. */
+                             the same request must reuse it. Strings are
+                             stored as given: pass UTF-8. */
     const char *tenant;   /* required */
     const char *api_key;  /* the key's id (never the secret); optional */
     const char *user;     /* end user; optional */

@@ -52,8 +52,10 @@ struct ingest {
     const tm_price_book *book;
     const tm_price_overrides *ov;
     struct slot *slots;
+    struct tm_usage_event *evs; /* INGEST_BATCH, the batch handed to the ledger */
     size_t n;
     enum tm_ledger_status status[INGEST_BATCH];
+    char *text; /* the line being read: INGEST_LINE_MAX + 2 bytes */
     size_t lines, recorded, duplicates, bad;
     bool fatal;
 };
@@ -295,7 +297,7 @@ static void release_slots(struct ingest *in)
  * and each is reported. */
 static void flush(struct ingest *in)
 {
-    struct tm_usage_event evs[INGEST_BATCH];
+    struct tm_usage_event *evs = in->evs;
     struct tm_error err = {0};
     int rc;
 
@@ -337,29 +339,49 @@ static void flush(struct ingest *in)
     release_slots(in);
 }
 
+/* Read one line into buf (cap bytes) without its newline: 1 a line
+ * (*too_long when it did not fit; the rest of it is skipped, never held in
+ * memory), 0 at the end of the input. */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *len, bool *too_long)
+{
+    int c;
+
+    *len = 0;
+    *too_long = false;
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (*len < cap)
+            buf[*len] = (char)c;
+        else
+            *too_long = true;
+        if (!*too_long)
+            (*len)++;
+    }
+    return c == EOF && *len == 0 && !*too_long ? 0 : 1;
+}
+
 static int ingest_file(struct ingest *in, const char *name)
 {
     FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-    char *line = NULL, msg[TM_ERROR_MESSAGE_MAX];
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
+    char *line = in->text, msg[TM_ERROR_MESSAGE_MAX];
+    size_t lineno = 0, l;
+    bool too_long;
 
     if (f == NULL) {
         cli_error("ingest", "%s: %s", name, strerror(errno));
         return -1;
     }
     in->file = name;
-    while (!in->fatal && (len = getline(&line, &cap, f)) >= 0) {
+    while (!in->fatal && read_line(f, line, INGEST_LINE_MAX, &l, &too_long)) {
         struct slot *s = &in->slots[in->n];
-        size_t l = (size_t)len;
 
         lineno++;
-        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+        while (!too_long && l > 0 && line[l - 1] == '\r')
             l--;
-        if (l == 0 || strspn(line, " \t") == l)
+        line[l] = '\0';
+        if (!too_long && (l == 0 || strspn(line, " \t") == l))
             continue; /* blank lines are allowed */
         in->lines++;
-        if (l > INGEST_LINE_MAX) {
+        if (too_long) {
             cli_error("ingest", "%s:%zu: the line is longer than %u bytes", name, lineno,
                       INGEST_LINE_MAX);
             in->bad++;
@@ -381,7 +403,6 @@ static int ingest_file(struct ingest *in, const char *name)
         in->fatal = true;
     }
     flush(in);
-    free(line);
     if (f != stdin)
         fclose(f);
     return in->fatal ? -1 : 0;
@@ -438,7 +459,9 @@ int cmd_ingest(int argc, char **argv)
     in.book = book;
     in.ov = ov;
     in.slots = calloc(INGEST_BATCH, sizeof(*in.slots));
-    if (in.slots == NULL) {
+    in.evs = calloc(INGEST_BATCH, sizeof(*in.evs));
+    in.text = malloc(INGEST_LINE_MAX + 2);
+    if (in.slots == NULL || in.evs == NULL || in.text == NULL) {
         cli_error("ingest", "out of memory");
         exit_code = CLI_RUNTIME;
         goto out;
@@ -462,6 +485,8 @@ int cmd_ingest(int argc, char **argv)
 out:
     tm_ledger_close(in.ledger);
     free(in.slots);
+    free(in.evs);
+    free(in.text);
     tm_price_overrides_free(ov);
     tm_price_book_free(book);
     cli_args_free(&a);

@@ -116,7 +116,7 @@ int tm_ledger_event_validate(const struct tm_usage_event *ev, struct tm_error *e
 
     if (ev == NULL)
         return tm_error_set(err, TM_EINVAL, "event: NULL");
-    if ((rc = check_string(ev, "id", ev->id, true, TM_LEDGER_ID_MAX - 1, err)) != TM_OK ||
+    if ((rc = check_string(ev, "id", ev->id, true, TM_LEDGER_ID_MAX, err)) != TM_OK ||
         (rc = check_string(ev, "tenant", ev->tenant, true, TM_LEDGER_NAME_MAX, err)) != TM_OK ||
         (rc = check_string(ev, "api_key", ev->api_key, false, TM_LEDGER_NAME_MAX, err)) != TM_OK ||
         (rc = check_string(ev, "user", ev->user, false, TM_LEDGER_NAME_MAX, err)) != TM_OK ||

@@ -631,7 +631,7 @@ static int sq_get(void *state, const char *id, tm_ledger_event_fn fn, void *ctx,
     sqlite3_stmt *st = s->get_event;
     struct tm_usage_event ev;
     struct tm_ledger_tag tags[TM_LEDGER_TAGS_MAX];
-    static _Thread_local char tag_text[TM_LEDGER_TAGS_MAX][2][TM_LEDGER_TAG_MAX + 1];
+    char tag_text[TM_LEDGER_TAGS_MAX][2][TM_LEDGER_TAG_MAX + 1]; /* 16 KiB */
     int src, rc = TM_OK;
 
     memset(&ev, 0, sizeof(ev));

@@ -66,6 +66,15 @@ if command -v sqlite3 >/dev/null; then
   expect_err "db check: a damaged rollup" 1 "check failed: rollup acme/openai/gpt-4o@"
 fi
 
+# A line over the 1 MiB cap is refused (and never held whole); the next
+# line is still read; a last line without a newline counts.
+{ printf '{"id": "long", "pad": "'; head -c 1100000 /dev/zero | tr '\0' x; printf '"}\n'
+  printf '{"id": "after-long", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}}'
+} >"$work/c.jsonl"
+run ingest --db "$work/c.db" --prices "$book" "$work/c.jsonl"
+expect "ingest: an over-long line" 1 "2 lines: 1 recorded, 0 duplicates, 1 bad"
+expect_err "ingest: an over-long line is named" 1 "c.jsonl:1: the line is longer than 1048576 bytes"
+
 run ingest --db "$db"
 expect_err "ingest without a file: usage" 2 "no input file"
 run db --db "$db"

@@ -590,7 +590,7 @@ static void test_validation(void **state)
 {
     struct tm_usage_event ev;
     struct tm_ledger_tag dup[] = {{"a", "1"}, {"a", "2"}};
-    char long_id[TM_LEDGER_ID_MAX + 1];
+    char long_id[TM_LEDGER_ID_MAX + 2];
     struct tm_error err = {0};
 
     (void)state;
@@ -599,8 +599,11 @@ static void test_validation(void **state)
     assert_non_null(strstr(err.message, "id is required"));
     memset(long_id, 'x', sizeof(long_id) - 1);
     long_id[sizeof(long_id) - 1] = '\0';
-    ev = event(long_id, "acme", "m", T0, 1, 1, 1);
+    ev = event(long_id, "acme", "m", T0, 1, 1, 1); /* TM_LEDGER_ID_MAX + 1 bytes */
     assert_int_equal(tm_ledger_event_validate(&ev, &err), TM_EINVAL);
+    assert_non_null(strstr(err.message, "id is longer than 128 bytes"));
+    long_id[TM_LEDGER_ID_MAX] = '\0'; /* exactly the cap */
+    assert_int_equal(tm_ledger_event_validate(&ev, &err), TM_OK);
     ev = event("e", "acme", "", T0, 1, 1, 1);
     assert_int_equal(tm_ledger_event_validate(&ev, &err), TM_EINVAL);
     assert_non_null(strstr(err.message, "event e: model is required"));
