@@ -752,7 +752,10 @@ static int sq_query(void *state, const struct tm_ledger_query *q, tm_ledger_row_
     /* Rows come sorted by the grouped keys, so a group is a run of rows. */
     cat(sql, "SELECT tenant, provider, model, bucket, ");
     rollup_value_columns(sql);
-    cat(sql, " FROM rollups WHERE (?1 IS NULL OR tenant = ?1) AND bucket >= ?2 AND bucket < ?3");
+    /* "tenant = ?1" only when asked: an OR with "?1 IS NULL" would keep
+     * SQLite from using the (tenant, bucket, ...) key for the range. */
+    cat(sql, " FROM rollups WHERE %sbucket >= ?2 AND bucket < ?3",
+        q->tenant != NULL ? "tenant = ?1 AND " : "");
     {
         static const struct { unsigned flag; const char *column; } keys[] = {
             {TM_LEDGER_BY_TENANT, "tenant"}, {TM_LEDGER_BY_PROVIDER, "provider"},
