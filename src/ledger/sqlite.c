@@ -34,6 +34,7 @@
  * row, adds with overflow checks and writes it back, inside the batch's
  * savepoint: events and rollups change together or not at all.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,13 +124,13 @@ static int prepare(struct sq *s, const char *sql, sqlite3_stmt **out, struct tm_
     return TM_OK;
 }
 
-/* Append printf text to a fixed SQL buffer. */
+/* Append printf text to a fixed SQL buffer of SQL_MAX bytes (the
+ * statements built here are fixed text well under it). */
 static void cat(char *buf, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-#include <stdarg.h>
 static void cat(char *buf, const char *fmt, ...)
 {
     size_t len = strlen(buf);
@@ -605,8 +606,10 @@ static int sq_append(void *state, struct tm__ledger_batch *batches, size_t n,
     if ((rc = run(s, s->commit, "commit", &fatal)) == TM_OK)
         return TM_OK;
 rollback:
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_step(s->rollback), sqlite3_reset(s->rollback);
+    if (!sqlite3_get_autocommit(s->db)) {
+        sqlite3_step(s->rollback);
+        sqlite3_reset(s->rollback);
+    }
 failed:
     for (size_t i = 0; i < n; i++) {
         batches[i].rc = rc;
