@@ -16,7 +16,7 @@
  *    is the database's UNIQUE constraint, in the same transaction as the
  *    insert, so a failed write followed by a retry records the event exactly
  *    once, also across restarts. A second arrival is reported as a
- *    duplicate, not as an error.
+ *    duplicate (or, if its facts differ, a conflict), not as an error.
  *  - A batch (one tm_ledger_append call, one writer submission) is
  *    all-or-nothing: every event of it is recorded (or found to be a
  *    duplicate), or none is.
@@ -119,7 +119,13 @@ struct tm_usage_event {
 /* What happened to one event of a batch that was committed. */
 enum tm_ledger_status {
     TM_LEDGER_RECORDED = 0,  /* new: stored, and counted in the rollups */
-    TM_LEDGER_DUPLICATE = 1, /* its id was already recorded: nothing changed */
+    TM_LEDGER_DUPLICATE = 1, /* its id was already recorded with the same
+                                facts: nothing changed (a retry) */
+    TM_LEDGER_CONFLICT = 2,  /* its id was already recorded with different
+                                facts: nothing changed, the first arrival
+                                stands; the sender reused an id. Facts are
+                                everything but cost and price (re-rating
+                                the same request is not a new event) */
 };
 
 /* Commit durability. */
@@ -152,6 +158,11 @@ const char *tm_ledger_backend(const tm_ledger *ledger);
 /* Check one event against the caps and rules above without storing it.
  * TM_EINVAL naming the event (its id) and the field. */
 int tm_ledger_event_validate(const struct tm_usage_event *ev, struct tm_error *err);
+
+/* A 64-bit digest of an event's facts: every field except cost and
+ * price, tags in any order. Stored with the event; a later arrival of the
+ * same id with another digest is a TM_LEDGER_CONFLICT. */
+uint64_t tm_ledger_event_digest(const struct tm_usage_event *ev);
 
 /* Write a new random event id (32 lowercase hex digits, 128 bits from the
  * kernel's random source) into buf, which holds at least 33 bytes.

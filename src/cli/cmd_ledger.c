@@ -9,14 +9,15 @@
  *     in. A bad line is reported as FILE:LINE: reason and skipped; the
  *     other lines are recorded; each line is recorded whole or not at all.
  *     Lines are committed in batches of up to INGEST_BATCH. Re-ingesting a
- *     file records nothing twice (ids are idempotency keys). A summary goes
- *     to stdout (--json: one object).
+ *     file records nothing twice (ids are idempotency keys); a line whose
+ *     id was recorded with other facts is reported as a conflict. A
+ *     summary goes to stdout (--json: one object).
  *
  *   tokenmeter db check [--db PATH]
  *     Verifies that the rollups equal the events (tm_ledger_check).
  *
- * --db defaults to ./tokenmeter.db. Exit status: 0 success; 1 a bad line,
- * a mismatch, or a runtime error (database, price book); 2 usage error.
+ * --db defaults to ./tokenmeter.db. Exit status: 0 success; 1 a bad or
+ * conflicting line, a mismatch, or a runtime error (database, price book); 2 usage error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ struct ingest {
     size_t n;
     enum tm_ledger_status status[INGEST_BATCH];
     char *text; /* the line being read: INGEST_LINE_MAX + 2 bytes */
-    size_t lines, recorded, duplicates, bad;
+    size_t lines, recorded, duplicates, conflicts, bad;
     bool fatal;
 };
 
@@ -292,6 +293,24 @@ static void release_slots(struct ingest *in)
     in->n = 0;
 }
 
+/* Count line i of a committed batch; a conflict is reported. */
+static void count_status(struct ingest *in, size_t i)
+{
+    switch (in->status[i]) {
+    case TM_LEDGER_RECORDED:
+        in->recorded++;
+        break;
+    case TM_LEDGER_DUPLICATE:
+        in->duplicates++;
+        break;
+    case TM_LEDGER_CONFLICT:
+        cli_error("ingest", "%s:%zu: id %s was recorded before with different facts; this "
+                  "line was not recorded", in->file, in->slots[i].line, in->slots[i].ev.id);
+        in->conflicts++;
+        break;
+    }
+}
+
 /* Commit the batch. If the batch as a whole fails (a rollup would
  * overflow), each line is tried alone so only the failing lines are lost,
  * and each is reported. */
@@ -309,19 +328,13 @@ static void flush(struct ingest *in)
         evs[i] = in->slots[i].ev;
     rc = tm_ledger_append(in->ledger, evs, in->n, in->status, &err);
     if (rc == TM_OK) {
-        for (size_t i = 0; i < in->n; i++) {
-            if (in->status[i] == TM_LEDGER_RECORDED)
-                in->recorded++;
-            else
-                in->duplicates++;
-        }
+        for (size_t i = 0; i < in->n; i++)
+            count_status(in, i);
     } else if (rc == TM_ERANGE) {
         for (size_t i = 0; i < in->n; i++) {
             rc = tm_ledger_append(in->ledger, &evs[i], 1, &in->status[i], &err);
-            if (rc == TM_OK && in->status[i] == TM_LEDGER_RECORDED) {
-                in->recorded++;
-            } else if (rc == TM_OK) {
-                in->duplicates++;
+            if (rc == TM_OK) {
+                count_status(in, i);
             } else if (rc == TM_ERANGE) {
                 cli_error("ingest", "%s:%zu: %s", in->file, in->slots[i].line, err.message);
                 in->bad++;
@@ -475,12 +488,12 @@ int cmd_ingest(int argc, char **argv)
     for (int i = 0; i < a.n_operands && !in.fatal; i++)
         ingest_file(&in, a.operands[i]);
     if (json)
-        printf("{\"lines\": %zu, \"recorded\": %zu, \"duplicates\": %zu, \"bad\": %zu}\n",
-               in.lines, in.recorded, in.duplicates, in.bad);
+        printf("{\"lines\": %zu, \"recorded\": %zu, \"duplicates\": %zu, \"conflicts\": %zu, "
+               "\"bad\": %zu}\n", in.lines, in.recorded, in.duplicates, in.conflicts, in.bad);
     else
-        printf("%zu lines: %zu recorded, %zu duplicates, %zu bad\n", in.lines, in.recorded,
-               in.duplicates, in.bad);
-    if (in.fatal || in.bad > 0)
+        printf("%zu lines: %zu recorded, %zu duplicates, %zu conflicts, %zu bad\n", in.lines,
+               in.recorded, in.duplicates, in.conflicts, in.bad);
+    if (in.fatal || in.bad > 0 || in.conflicts > 0)
         exit_code = CLI_RUNTIME;
 out:
     tm_ledger_close(in.ledger);

@@ -171,6 +171,71 @@ int tm_ledger_event_validate(const struct tm_usage_event *ev, struct tm_error *e
     return TM_OK;
 }
 
+/* FNV-1a, 64-bit (http://www.isthe.com/chongo/tech/comp/fnv/): enough to
+ * tell a reused id from a retry; not a defence against chosen collisions,
+ * which could only hide a conflict, never change what is stored. */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t fnv_bytes(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+static uint64_t fnv_int(uint64_t h, int64_t v)
+{
+    unsigned char b[8];
+
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    return fnv_bytes(h, b, 8);
+}
+
+/* A string with its length, so ("ab", "c") and ("a", "bc") differ; NULL
+ * and "" are the same (both "not given"). */
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    size_t len = s != NULL ? strlen(s) : 0;
+
+    h = fnv_int(h, (int64_t)len);
+    return fnv_bytes(h, s != NULL ? s : "", len);
+}
+
+uint64_t tm_ledger_event_digest(const struct tm_usage_event *ev)
+{
+    uint64_t h = FNV_OFFSET, tags = 0;
+
+    h = fnv_str(h, ev->tenant);
+    h = fnv_str(h, ev->api_key);
+    h = fnv_str(h, ev->user);
+    h = fnv_str(h, ev->project);
+    h = fnv_str(h, ev->task_id);
+    h = fnv_str(h, ev->provider);
+    h = fnv_str(h, ev->model);
+    h = fnv_int(h, ev->started_ms);
+    h = fnv_int(h, ev->ended_ms);
+    h = fnv_int(h, ev->latency_ms);
+    h = fnv_int(h, (int64_t)ev->outcome);
+    h = fnv_int(h, ev->streaming);
+    h = fnv_int(h, ev->has_provider_tokens);
+    h = fnv_int(h, ev->has_local_tokens);
+    for (int c = 0; c < TM_CLASS_COUNT; c++) {
+        h = fnv_int(h, ev->has_provider_tokens ? ev->provider_tokens[c] : 0);
+        h = fnv_int(h, ev->has_local_tokens ? ev->local_tokens[c] : 0);
+    }
+    /* Tags: a sum of per-tag digests, so their order does not matter. */
+    for (size_t i = 0; i < ev->n_tags; i++)
+        tags += fnv_str(fnv_str(FNV_OFFSET, ev->tags[i].key), ev->tags[i].value);
+    h = fnv_int(h, (int64_t)ev->n_tags);
+    return fnv_int(h, (int64_t)tags);
+}
+
 int tm_ledger_new_id(char *buf)
 {
     static const char hex[] = "0123456789abcdef";

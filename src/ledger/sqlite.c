@@ -53,8 +53,8 @@ enum {
     EV_ID = 1, EV_TENANT, EV_API_KEY, EV_USER, EV_PROJECT, EV_TASK, EV_PROVIDER, EV_MODEL,
     EV_STARTED, EV_ENDED, EV_LATENCY, EV_OUTCOME, EV_STREAMING, EV_HAS_PROVIDER,
     EV_HAS_LOCAL, EV_P0, EV_L0 = EV_P0 + TM_CLASS_COUNT,
-    EV_COST_HI = EV_L0 + TM_CLASS_COUNT, EV_COST_LO, EV_PRICE_HI, EV_PRICE_LO,
-    EV_NCOLS = EV_PRICE_LO
+    EV_COST_HI = EV_L0 + TM_CLASS_COUNT, EV_COST_LO, EV_PRICE_HI, EV_PRICE_LO, EV_DIGEST,
+    EV_NCOLS = EV_DIGEST
 };
 
 /* A rollup row's pending change. Strings borrowed from the batch. */
@@ -68,7 +68,8 @@ struct sq {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *begin, *commit, *rollback, *savepoint, *release, *rollback_to;
-    sqlite3_stmt *ins_event, *ins_tag, *get_rollup, *put_rollup, *get_event, *get_tags;
+    sqlite3_stmt *ins_event, *ins_tag, *get_rollup, *put_rollup, *get_event, *get_tags,
+        *get_digest;
     struct delta deltas[DELTAS_MAX];
     size_t ndeltas;
 };
@@ -194,7 +195,7 @@ static void event_columns(char *sql)
         cat(sql, ", p_%s", cls(c));
     for (int c = 0; c < TM_CLASS_COUNT; c++)
         cat(sql, ", l_%s", cls(c));
-    cat(sql, ", cost_hi, cost_lo, price_hi, price_lo");
+    cat(sql, ", cost_hi, cost_lo, price_hi, price_lo, digest");
 }
 
 static int create_schema(struct sq *s, struct tm_error *err)
@@ -214,7 +215,8 @@ static int create_schema(struct sq *s, struct tm_error *err)
     for (int c = 0; c < TM_CLASS_COUNT; c++)
         cat(sql, ",\n  l_%s INTEGER NOT NULL", cls(c));
     cat(sql, ",\n  cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL,\n"
-             "  price_hi INTEGER NOT NULL, price_lo INTEGER NOT NULL);\n"
+             "  price_hi INTEGER NOT NULL, price_lo INTEGER NOT NULL,\n"
+             "  digest INTEGER NOT NULL);\n"
              "CREATE TABLE event_tags (\n"
              "  seq INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,\n"
              "  PRIMARY KEY (seq, key)) WITHOUT ROWID;\n"
@@ -295,7 +297,8 @@ static int prepare_all(struct sq *s, struct tm_error *err)
         (rc = prepare(s, "INSERT INTO event_tags (seq, key, value) VALUES (?1, ?2, ?3)",
                       &s->ins_tag, err)) != TM_OK ||
         (rc = prepare(s, "SELECT key, value FROM event_tags WHERE seq = ?1 ORDER BY key",
-                      &s->get_tags, err)) != TM_OK)
+                      &s->get_tags, err)) != TM_OK ||
+        (rc = prepare(s, "SELECT digest FROM events WHERE id = ?1", &s->get_digest, err)) != TM_OK)
         return rc;
 
     sql[0] = '\0';
@@ -340,7 +343,7 @@ static void sq_close(void *state)
         return;
     sqlite3_stmt *all[] = {s->begin, s->commit, s->rollback, s->savepoint, s->release,
                            s->rollback_to, s->ins_event, s->ins_tag, s->get_rollup,
-                           s->put_rollup, s->get_event, s->get_tags};
+                           s->put_rollup, s->get_event, s->get_tags, s->get_digest};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
@@ -434,6 +437,7 @@ static void bind_event(sqlite3_stmt *st, const struct tm_usage_event *ev)
     }
     bind_money(st, EV_COST_HI, ev->cost);
     bind_money(st, EV_PRICE_HI, ev->price);
+    sqlite3_bind_int64(st, EV_DIGEST, (int64_t)tm_ledger_event_digest(ev));
 }
 
 /* Apply the pending rollup changes: read, add exactly, write back. */
@@ -541,7 +545,15 @@ static int append_batch(struct sq *s, struct tm__ledger_batch *b)
         src = sqlite3_step(s->ins_event);
         if (src == SQLITE_DONE) { /* no row back: the id was there already */
             sqlite3_reset(s->ins_event);
-            b->status[i] = TM_LEDGER_DUPLICATE;
+            sqlite3_bind_text(s->get_digest, 1, ev->id, -1, SQLITE_STATIC);
+            src = sqlite3_step(s->get_digest);
+            if (src == SQLITE_ROW)
+                b->status[i] = (uint64_t)sqlite3_column_int64(s->get_digest, 0) ==
+                                       tm_ledger_event_digest(ev)
+                                   ? TM_LEDGER_DUPLICATE : TM_LEDGER_CONFLICT;
+            sqlite3_reset(s->get_digest);
+            if (src != SQLITE_ROW)
+                return db_error(s, src, "read a recorded event's digest", &b->err);
             continue;
         }
         if (src != SQLITE_ROW) {

@@ -33,13 +33,19 @@ cat >"$work/a.jsonl" <<'JSONL'
 JSONL
 
 run ingest --db "$db" --prices "$book" "$work/a.jsonl"
-expect "ingest: good lines recorded, bad lines counted" 1 "6 lines: 2 recorded, 0 duplicates, 4 bad"
+expect "ingest: good lines recorded, bad lines counted" 1 "6 lines: 2 recorded, 0 duplicates, 0 conflicts, 4 bad"
 expect_err "ingest: bad lines named with file, line and cause" 1 \
   "a.jsonl:4: " 'no price for model "nope"' "a.jsonl:5: usage.inptu: not a token class" \
   "a.jsonl:6: id is required" 'a.jsonl:7: unknown field "cost"'
 
 run ingest --db "$db" --prices "$book" --json "$work/a.jsonl"
-expect "ingest again: nothing recorded twice" 1 '{"lines": 6, "recorded": 0, "duplicates": 2, "bad": 4}'
+expect "ingest again: nothing recorded twice" 1 '{"lines": 6, "recorded": 0, "duplicates": 2, "conflicts": 0, "bad": 4}'
+
+# The same id with other facts: a conflict, named, nothing changed.
+printf '%s\n' '{"id": "r1", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 5}}' >"$work/conflict.jsonl"
+run ingest --db "$db" --prices "$book" "$work/conflict.jsonl"
+expect "ingest: a reused id" 1 "1 lines: 0 recorded, 0 duplicates, 1 conflicts, 0 bad"
+expect_err "ingest: a reused id is named" 1 "conflict.jsonl:1: id r1 was recorded before with different facts"
 
 run db check --db "$db"
 expect "db check: a good ledger" 0 "$db: 2 events, 2 rollup rows, 0 mismatches"
@@ -50,7 +56,7 @@ for i in $(seq 1 2500); do
     "$i" $((i % 3)) $((1 + i % 28)) $((i % 24)) $((i % 60)) "$i"
 done >"$work/b.jsonl"
 run ingest --db "$db" --prices "$book" "$work/b.jsonl"
-expect "ingest 2,500 lines" 0 "2500 lines: 2500 recorded, 0 duplicates, 0 bad"
+expect "ingest 2,500 lines" 0 "2500 lines: 2500 recorded, 0 duplicates, 0 conflicts, 0 bad"
 run db check --db "$db"
 expect_err "db check after 2,500 more" 0
 case "$out" in *": 2502 events, "*", 0 mismatches") pass ;; *) fail "db check counts" "$out" ;; esac
@@ -72,7 +78,7 @@ fi
   printf '{"id": "after-long", "tenant": "acme", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}}'
 } >"$work/c.jsonl"
 run ingest --db "$work/c.db" --prices "$book" "$work/c.jsonl"
-expect "ingest: an over-long line" 1 "2 lines: 1 recorded, 0 duplicates, 1 bad"
+expect "ingest: an over-long line" 1 "2 lines: 1 recorded, 0 duplicates, 0 conflicts, 1 bad"
 expect_err "ingest: an over-long line is named" 1 "c.jsonl:1: the line is longer than 1048576 bytes"
 
 run ingest --db "$db"

@@ -309,12 +309,19 @@ static void test_idempotent(void **state)
     assert_true(t.price == 2100);
     assert_check_clean(l, 2);
 
-    /* A duplicate with different content is still a duplicate: the first
-     * arrival wins and nothing changes. */
-    evs[0] = event("req-1", "acme", "gpt-4o", T0, 999, 999, 999999);
-    append_ok(l, evs, 1, st);
-    assert_int_equal(st[0], TM_LEDGER_DUPLICATE);
+    /* The same id with other facts is a conflict: the first arrival
+     * stands and nothing changes. Only cost and price may differ in a
+     * duplicate (a request re-rated after a price change). */
+    evs[0] = event("req-1", "acme", "gpt-4o", T0, 999, 10, 1000);
+    evs[1] = event("req-1", "acme", "gpt-4o", T0, 100, 10, 777);
+    evs[2] = event("req-1", "acme", "gpt-4o", T0, 100, 10, 1000);
+    evs[2].user = "someone";
+    append_ok(l, evs, 3, st);
+    assert_int_equal(st[0], TM_LEDGER_CONFLICT);
+    assert_int_equal(st[1], TM_LEDGER_DUPLICATE);
+    assert_int_equal(st[2], TM_LEDGER_CONFLICT);
     assert_true(get_event(l, "req-1").cost == 1000);
+    assert_int_equal(grand_total(l, NULL).requests, 2);
     assert_int_equal(tm_ledger_append(l, evs, 0, NULL, &err), TM_OK);
     tm_ledger_close(l);
 }
@@ -732,8 +739,10 @@ static void *submit_thread(void *arg)
         for (int j = 0; j < m; j++) {
             if (st[j] == TM_LEDGER_RECORDED)
                 s->recorded++;
-            else
+            else if (st[j] == TM_LEDGER_DUPLICATE)
                 s->duplicates++;
+            else
+                s->failures++; /* the same content must never be a conflict */
         }
         k += m / 2;
     }
@@ -765,7 +774,7 @@ static void test_writer_concurrent(void **state)
     for (int i = 0; i < THREADS; i++) {
         pthread_join(th[i], NULL);
         if (subs[i].failures)
-            fail_msg("thread %d: %s", i, subs[i].err.message);
+            fail_msg("thread %d: %d failures: %s", i, subs[i].failures, subs[i].err.message);
         recorded += subs[i].recorded;
         duplicates += subs[i].duplicates;
     }
@@ -851,6 +860,38 @@ static void test_writer_backpressure(void **state)
     tm_ledger_writer_stop(NULL);
 }
 
+/* The digest ignores money and tag order, and sees every other fact. */
+static void test_digest(void **state)
+{
+    struct tm_ledger_tag ab[] = {{"a", "1"}, {"b", "2"}}, ba[] = {{"b", "2"}, {"a", "1"}};
+    struct tm_ledger_tag moved[] = {{"a", "12"}, {"b", ""}};
+    struct tm_usage_event x = event("d", "acme", "m", T0, 1, 2, 3), y;
+    uint64_t d;
+
+    (void)state;
+    x.tags = ab;
+    x.n_tags = 2;
+    d = tm_ledger_event_digest(&x);
+    y = x;
+    y.cost = 99;
+    y.price = 98;
+    y.tags = ba;
+    assert_true(tm_ledger_event_digest(&y) == d);
+    y = x;
+    y.tags = moved;
+    assert_true(tm_ledger_event_digest(&y) != d);
+    y = x;
+    y.local_tokens[TM_CLASS_REASONING] = 1;
+    assert_true(tm_ledger_event_digest(&y) != d);
+    y = x;
+    y.ended_ms++;
+    assert_true(tm_ledger_event_digest(&y) != d);
+    y = x;
+    y.tenant = "acm";
+    y.api_key = "e";
+    assert_true(tm_ledger_event_digest(&y) != d);
+}
+
 static void test_new_id(void **state)
 {
     char a[33], b[33];
@@ -878,6 +919,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_writer_concurrent, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_writer_backpressure, setup_db, teardown_db),
+        cmocka_unit_test(test_digest),
         cmocka_unit_test(test_new_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
