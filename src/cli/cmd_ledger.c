@@ -130,8 +130,142 @@ static int parse_time_ms(json_t *v, const char *field, int64_t *ms, char *msg, s
 static const char *const known_keys[] = {
     "id", "tenant", "api_key", "user", "project", "task_id", "tags", "provider", "model",
     "started_at", "ended_at", "latency_ms", "outcome", "streaming", "batch", "usage",
-    "local_usage",
+    "local_usage", "provider_usage",
 };
+
+/* ---- provider usage objects ----
+ *
+ * A provider's own `usage` object converted into the disjoint classes of
+ * the rating engine (docs/PRICEBOOK.md). The traps are all here: OpenAI's
+ * totals *include* their details (prompt_tokens includes cached and audio
+ * tokens, completion_tokens includes reasoning and audio tokens:
+ * https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage),
+ * Anthropic's input_tokens *excludes* cache reads and writes, which come in
+ * their own fields, and cache_creation splits the writes by lifetime
+ * (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching,
+ * "Tracking cache performance"). Subtracting a detail from its total never
+ * goes below zero silently: such a body is refused. */
+
+/* A count field of a usage object: absent or null is 0. */
+static int usage_int(json_t *obj, const char *key, const char *path, int64_t *out, char *msg,
+                     size_t cap)
+{
+    json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > TM_PRICE_MAX_TOKENS) {
+        snprintf(msg, cap, "provider_usage.%s%s: expected an integer 0..10^15", path, key);
+        return -1;
+    }
+    *out = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+static json_t *usage_obj(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_object(v) ? v : NULL;
+}
+
+/* total - parts, refused when the parts exceed the total. */
+static int usage_rest(int64_t total, int64_t parts, const char *what, int64_t *out, char *msg,
+                      size_t cap)
+{
+    if (parts > total) {
+        snprintf(msg, cap, "provider_usage: %s: the details (%lld) exceed the total (%lld)",
+                 what, (long long)parts, (long long)total);
+        return -1;
+    }
+    *out = total - parts;
+    return 0;
+}
+
+/* OpenAI Chat Completions / Completions (prompt_tokens) or Responses
+ * (input_tokens, output_tokens); also the OpenAI-compatible APIs. */
+static int openai_usage(json_t *u, int64_t *t, char *msg, size_t cap)
+{
+    int64_t in, out, cached, audio_in, reasoning, audio_out;
+    bool chat = json_object_get(u, "prompt_tokens") != NULL;
+    json_t *ind = usage_obj(u, chat ? "prompt_tokens_details" : "input_tokens_details");
+    json_t *outd = usage_obj(u, chat ? "completion_tokens_details" : "output_tokens_details");
+    const char *inp = chat ? "prompt_tokens_details." : "input_tokens_details.";
+    const char *outp = chat ? "completion_tokens_details." : "output_tokens_details.";
+
+    if (!chat && json_object_get(u, "input_tokens") == NULL) {
+        snprintf(msg, cap, "provider_usage: neither prompt_tokens (Chat Completions) nor "
+                 "input_tokens (Responses) is present");
+        return -1;
+    }
+    if (usage_int(u, chat ? "prompt_tokens" : "input_tokens", "", &in, msg, cap) != 0 ||
+        usage_int(u, chat ? "completion_tokens" : "output_tokens", "", &out, msg, cap) != 0 ||
+        usage_int(ind, "cached_tokens", inp, &cached, msg, cap) != 0 ||
+        usage_int(ind, "audio_tokens", inp, &audio_in, msg, cap) != 0 ||
+        usage_int(outd, "reasoning_tokens", outp, &reasoning, msg, cap) != 0 ||
+        usage_int(outd, "audio_tokens", outp, &audio_out, msg, cap) != 0)
+        return -1;
+    t[TM_CLASS_CACHED_INPUT] = cached;
+    t[TM_CLASS_INPUT_AUDIO] = audio_in;
+    t[TM_CLASS_REASONING] = reasoning;
+    t[TM_CLASS_OUTPUT_AUDIO] = audio_out;
+    if (usage_rest(in, cached + audio_in, chat ? "prompt_tokens" : "input_tokens",
+                   &t[TM_CLASS_INPUT], msg, cap) != 0 ||
+        usage_rest(out, reasoning + audio_out, chat ? "completion_tokens" : "output_tokens",
+                   &t[TM_CLASS_OUTPUT], msg, cap) != 0)
+        return -1;
+    return 0;
+}
+
+/* Anthropic Messages. Thinking tokens are part of output_tokens and not
+ * reported apart, so they are rated as output. */
+static int anthropic_usage(json_t *u, int64_t *t, char *msg, size_t cap)
+{
+    int64_t writes, w5, w1;
+    json_t *cc = usage_obj(u, "cache_creation");
+
+    if (json_object_get(u, "input_tokens") == NULL) {
+        snprintf(msg, cap, "provider_usage: input_tokens is missing (an Anthropic usage "
+                 "object)");
+        return -1;
+    }
+    if (usage_int(u, "input_tokens", "", &t[TM_CLASS_INPUT], msg, cap) != 0 ||
+        usage_int(u, "output_tokens", "", &t[TM_CLASS_OUTPUT], msg, cap) != 0 ||
+        usage_int(u, "cache_read_input_tokens", "", &t[TM_CLASS_CACHED_INPUT], msg, cap) != 0 ||
+        usage_int(u, "cache_creation_input_tokens", "", &writes, msg, cap) != 0 ||
+        usage_int(cc, "ephemeral_5m_input_tokens", "cache_creation.", &w5, msg, cap) != 0 ||
+        usage_int(cc, "ephemeral_1h_input_tokens", "cache_creation.", &w1, msg, cap) != 0)
+        return -1;
+    if (cc == NULL) {
+        w5 = writes; /* no split given: the default 5-minute lifetime */
+    } else if (json_object_get(u, "cache_creation_input_tokens") != NULL && w5 + w1 != writes) {
+        snprintf(msg, cap, "provider_usage: cache_creation_input_tokens (%lld) is not "
+                 "ephemeral_5m + ephemeral_1h (%lld + %lld)", (long long)writes,
+                 (long long)w5, (long long)w1);
+        return -1;
+    }
+    t[TM_CLASS_CACHE_WRITE_5M] = w5;
+    t[TM_CLASS_CACHE_WRITE_1H] = w1;
+    return 0;
+}
+
+static int provider_usage(const char *provider, json_t *u, int64_t *tokens, char *msg,
+                          size_t cap)
+{
+    if (!json_is_object(u)) {
+        snprintf(msg, cap, "provider_usage: expected the provider's usage object");
+        return -1;
+    }
+    if (strcmp(provider, "anthropic") == 0)
+        return anthropic_usage(u, tokens, msg, cap);
+    if (strcmp(provider, "google") == 0) {
+        snprintf(msg, cap, "provider_usage: Google's usageMetadata is not supported yet; "
+                 "give \"usage\" in token classes");
+        return -1;
+    }
+    return openai_usage(u, tokens, msg, cap);
+}
 
 /* Parse, rate and validate one line into s->ev. Returns 0, or -1 with msg. */
 static int parse_line(struct ingest *in, struct slot *s, const char *text, size_t len,
@@ -249,7 +383,20 @@ static int parse_line(struct ingest *in, struct slot *s, const char *text, size_
         batch = json_is_true(v);
     }
     if ((v = json_object_get(root, "usage")) != NULL) {
+        if (json_object_get(root, "provider_usage") != NULL) {
+            snprintf(msg, cap, "usage and provider_usage: give one of them");
+            return -1;
+        }
         if (parse_tokens(v, "usage", ev->provider_tokens, msg, cap) != 0)
+            return -1;
+        ev->has_provider_tokens = true;
+    }
+    if ((v = json_object_get(root, "provider_usage")) != NULL) {
+        if (ev->provider == NULL) {
+            snprintf(msg, cap, "provider is required");
+            return -1;
+        }
+        if (provider_usage(ev->provider, v, ev->provider_tokens, msg, cap) != 0)
             return -1;
         ev->has_provider_tokens = true;
     }
@@ -259,7 +406,8 @@ static int parse_line(struct ingest *in, struct slot *s, const char *text, size_
         ev->has_local_tokens = true;
     }
     if (!ev->has_provider_tokens && !ev->has_local_tokens) {
-        snprintf(msg, cap, "usage (the provider's token counts) or local_usage is required");
+        snprintf(msg, cap, "usage or provider_usage (the provider's token counts) or "
+                 "local_usage is required");
         return -1;
     }
     /* Validate before rating so required fields are named first. */

@@ -81,6 +81,31 @@ run ingest --db "$work/c.db" --prices "$book" "$work/c.jsonl"
 expect "ingest: an over-long line" 1 "2 lines: 1 recorded, 0 duplicates, 0 conflicts, 1 bad"
 expect_err "ingest: an over-long line is named" 1 "c.jsonl:1: the line is longer than 1048576 bytes"
 
+# Provider usage objects: totals that include their details (OpenAI) and
+# inputs that exclude the cache (Anthropic) become disjoint classes.
+cat >"$work/p.jsonl" <<'JSONL'
+{"id": "oa-chat", "tenant": "pu", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500, "prompt_tokens_details": {"cached_tokens": 800, "audio_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 200, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}}
+{"id": "oa-resp", "tenant": "pu", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"input_tokens": 1000, "input_tokens_details": {"cached_tokens": 1000}, "output_tokens": 10, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1010}}
+{"id": "an-split", "tenant": "pu", "provider": "anthropic", "model": "claude-sonnet-4", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"input_tokens": 10, "cache_read_input_tokens": 2000, "cache_creation_input_tokens": 3000, "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000}, "output_tokens": 100, "service_tier": "standard"}}
+{"id": "an-plain", "tenant": "pu", "provider": "anthropic", "model": "claude-sonnet-4", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"input_tokens": 10, "cache_creation_input_tokens": 1000, "output_tokens": 0}}
+{"id": "oa-bad", "tenant": "pu", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"prompt_tokens": 1000, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 2000}}}
+{"id": "an-bad", "tenant": "pu", "provider": "anthropic", "model": "claude-sonnet-4", "started_at": "2026-03-23T10:00:00Z", "provider_usage": {"input_tokens": 10, "cache_creation_input_tokens": 5, "cache_creation": {"ephemeral_5m_input_tokens": 1, "ephemeral_1h_input_tokens": 1}, "output_tokens": 1}}
+{"id": "both", "tenant": "pu", "provider": "openai", "model": "gpt-4o", "started_at": "2026-03-23T10:00:00Z", "usage": {"input": 1}, "provider_usage": {"prompt_tokens": 1}}
+JSONL
+run ingest --db "$work/p.db" --prices "$book" "$work/p.jsonl"
+expect "ingest provider usage objects" 1 "7 lines: 4 recorded, 0 duplicates, 0 conflicts, 3 bad"
+expect_err "ingest: provider usage errors named" 1 \
+  "p.jsonl:5: provider_usage: prompt_tokens: the details (2000) exceed the total (1000)" \
+  "p.jsonl:6: provider_usage: cache_creation_input_tokens (5) is not ephemeral_5m + ephemeral_1h (1 + 1)" \
+  "p.jsonl:7: usage and provider_usage: give one of them"
+if command -v sqlite3 >/dev/null; then
+  # gpt-4o 2.50 / 1.25 cached / 10 output; claude-sonnet-4 3 / 0.30 read /
+  # 3.75 5m write / 6 1h write / 15 output (tests/data/prices/book.json).
+  got=$(sqlite3 "$work/p.db" "SELECT id || ' ' || p_input || ' ' || p_cached_input || ' ' || p_cache_write_5m || ' ' || p_cache_write_1h || ' ' || p_output || ' ' || p_reasoning || ' ' || cost_lo FROM events ORDER BY seq")
+  want=$'oa-chat 200 800 0 0 300 200 6500000000\noa-resp 0 1000 0 0 10 0 1350000000\nan-split 10 2000 1000 2000 100 0 17880000000\nan-plain 10 0 1000 0 0 0 3780000000'
+  if [ "$got" = "$want" ]; then pass; else fail "provider usage: classes and cost" "$got"; fi
+fi
+
 run ingest --db "$db"
 expect_err "ingest without a file: usage" 2 "no input file"
 run db --db "$db"
