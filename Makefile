@@ -47,8 +47,8 @@ test-asan: vocab
 test-tsan: vocab
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTM_TSAN=ON \
 		-DCMAKE_C_COMPILER=clang >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target tokenize_test
-	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^tokenize$$'
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target tokenize_test ledger_test
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^(tokenize|ledger)$$'
 
 test-fuzz: vocab
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTM_FUZZ=ON \

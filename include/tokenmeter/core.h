@@ -33,6 +33,7 @@ enum tm_result {
     TM_ENOSPC = -6,   /* a caller-supplied buffer is too small */
     TM_ELIMIT = -7,   /* a hard cap on outside input was reached */
     TM_ERANGE = -8,   /* a number is out of range / would overflow */
+    TM_EBUSY = -9,    /* a bounded queue is full or a resource is busy; try again */
 };
 
 /* Longest message kept in a struct tm_error, including the NUL. */

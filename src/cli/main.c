@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_ledger.h"
 #include "cli/cmd_price.h"
 
 static void usage(FILE *f)
@@ -39,6 +40,11 @@ static void usage(FILE *f)
             "          [--prices FILE] [--json] FILE\n"
             "          what the same text or request costs on each model, each counted\n"
             "          with its own tokenizer and priced with the price book\n"
+            "  ingest  [--db PATH] [--prices FILE] [--overrides FILE] [--json] FILE.jsonl...\n"
+            "          record usage events (one JSON object per line), rated on the way\n"
+            "          in; bad lines are reported and skipped (docs/LEDGER.md)\n"
+            "  db check [--db PATH]\n"
+            "          verify that the ledger's rollups equal its events\n"
             "  vocab compile --base ENCODING [--name NAME] SRC.tiktoken OUT.tmv\n"
             "          compile a .tiktoken rank file into tokenmeter's format\n"
             "  encodings\n"
@@ -89,6 +95,10 @@ int main(int argc, char **argv)
         return cmd_prices(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "ingest") == 0)
+        return cmd_ingest(argc - 1, argv + 1);
+    if (strcmp(cmd, "db") == 0)
+        return cmd_db(argc - 1, argv + 1);
     if (strcmp(cmd, "encodings") == 0) {
         for (int i = 0; tm_encoding_names[i]; i++)
             printf("%s\n", tm_encoding_names[i]);

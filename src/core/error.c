@@ -31,6 +31,7 @@ const char *tm_strerror(int code)
     case TM_ENOSPC: return "buffer too small";
     case TM_ELIMIT: return "limit reached";
     case TM_ERANGE: return "out of range";
+    case TM_EBUSY: return "busy, try again";
     }
     return "unknown error";
 }

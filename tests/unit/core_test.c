@@ -89,6 +89,7 @@ static void test_result_codes_stable(void **state)
     assert_int_equal(TM_ENOSPC, -6);
     assert_int_equal(TM_ELIMIT, -7);
     assert_int_equal(TM_ERANGE, -8);
+    assert_int_equal(TM_EBUSY, -9);
 }
 
 /* Every code has its own description; anything else is "unknown". */
@@ -104,6 +105,7 @@ static void test_strerror(void **state)
         {TM_ENOSPC, "buffer too small"},
         {TM_ELIMIT, "limit reached"},
         {TM_ERANGE, "out of range"},
+        {TM_EBUSY, "busy, try again"},
     };
     size_t n = sizeof(known) / sizeof(known[0]);
 
@@ -113,7 +115,7 @@ static void test_strerror(void **state)
         for (size_t j = 0; j < i; j++)
             assert_string_not_equal(tm_strerror(known[i].code), tm_strerror(known[j].code));
     }
-    assert_string_equal(tm_strerror(-9), "unknown error");
+    assert_string_equal(tm_strerror(-10), "unknown error");
     assert_string_equal(tm_strerror(1), "unknown error");
     assert_string_equal(tm_strerror(INT32_MIN), "unknown error");
 }
