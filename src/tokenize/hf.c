@@ -313,6 +313,38 @@ static void apply_behavior(struct spans *sp, int behavior, bool invert)
 }
 
 /* Matches of one Split step over s[0..n) as spans (gaps unmatched). */
+/*
+ * The next match of re in s[0..n) at or after *off: 1 with the match in
+ * [*start, *end), 0 when there is none, TM_ELIMIT when PCRE2 hits its match
+ * or depth limit (never read as "no match": that would count the text
+ * wrongly without a word). *off moves past the match, one character past an
+ * empty one, as the reference's regex iteration does.
+ */
+static int regex_next(const pcre2_code *re, pcre2_match_data *md, const uint8_t *s,
+                      size_t n, size_t *off, size_t *start, size_t *end)
+{
+    PCRE2_SIZE *ov;
+    int rc;
+
+    if (*off > n)
+        return 0;
+    rc = pcre2_match(re, s, n, *off, PCRE2_NO_UTF_CHECK, md, NULL);
+    if (rc < 0)
+        return rc == PCRE2_ERROR_NOMATCH ? 0 : TM_ELIMIT;
+    ov = pcre2_get_ovector_pointer(md);
+    *start = ov[0];
+    *end = ov[1];
+    if (ov[1] > ov[0]) {
+        *off = ov[1];
+    } else {
+        size_t cl = 1;
+        if (ov[0] < n)
+            tm__utf8_decode(s + ov[0], &cl);
+        *off = ov[0] + cl;
+    }
+    return 1;
+}
+
 static void split_spans(const struct hf_pre *p, const uint8_t *s, size_t n,
                         struct spans *sp)
 {
@@ -349,32 +381,21 @@ static void split_spans(const struct hf_pre *p, const uint8_t *s, size_t n,
     }
     {
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re, NULL);
-        size_t off = 0;
+        size_t off = 0, start, end;
+        int rc;
         if (md == NULL) {
             sp->rc = TM_ENOMEM;
             return;
         }
-        while (off <= n) {
-            int rc = pcre2_match(p->re, s, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
-            PCRE2_SIZE *ov;
-            if (rc < 0) {
-                if (rc != PCRE2_ERROR_NOMATCH)
-                    sp->rc = TM_ELIMIT; /* a match or depth limit */
-                break;
-            }
-            ov = pcre2_get_ovector_pointer(md);
-            if (ov[1] == ov[0]) { /* empty match: step one character */
-                size_t cl;
-                if (ov[0] >= n)
-                    break;
-                tm__utf8_decode(s + ov[0], &cl);
-                off = ov[0] + cl;
+        while ((rc = regex_next(p->re, md, s, n, &off, &start, &end)) == 1) {
+            if (start == end) /* an empty match splits nothing */
                 continue;
-            }
-            span_add(sp, prev, ov[0], false);
-            span_add(sp, ov[0], ov[1], true);
-            prev = off = ov[1];
+            span_add(sp, prev, start, false);
+            span_add(sp, start, end, true);
+            prev = end;
         }
+        if (rc < 0)
+            sp->rc = rc;
         pcre2_match_data_free(md);
         span_add(sp, prev, n, false);
     }
@@ -602,22 +623,19 @@ int tm__hf_normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
             }
         } else if (nm->kind == HF_NORM_REPLACE_RE) {
             pcre2_match_data *md = pcre2_match_data_create_from_pattern(nm->re, NULL);
-            size_t off = 0, prev = 0, cap = len + 16;
+            size_t off = 0, prev = 0, cap = len + 16, start, end;
+            int rc;
             if (md == NULL || (next = malloc(cap)) == NULL) {
                 pcre2_match_data_free(md);
                 goto oom;
             }
-            for (;;) {
-                PCRE2_SIZE *ov;
-                size_t need;
-                if (off > len ||
-                    pcre2_match(nm->re, text, len, off, PCRE2_NO_UTF_CHECK, md, NULL) < 0)
-                    break;
-                ov = pcre2_get_ovector_pointer(md);
-                if (ov[0] == 0 && count_chars(text, ov[1]) >
+            /* Each match, empty ones too, becomes the replacement; the text
+             * between matches is copied. */
+            while ((rc = regex_next(nm->re, md, text, len, &off, &start, &end)) == 1) {
+                size_t need = o + (start - prev) + nm->b_len + (len - end) + 16;
+                if (start == 0 && count_chars(text, end) >
                                       count_chars((const uint8_t *)nm->b, nm->b_len))
                     *origin = false;
-                need = o + (ov[0] - prev) + nm->b_len + (len - ov[1]) + 16;
                 if (need > cap) {
                     uint8_t *g = realloc(next, need * 2);
                     if (g == NULL) {
@@ -628,24 +646,17 @@ int tm__hf_normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
                     next = g;
                     cap = need * 2;
                 }
-                memcpy(next + o, text + prev, ov[0] - prev);
-                o += ov[0] - prev;
+                memcpy(next + o, text + prev, start - prev);
+                o += start - prev;
                 memcpy(next + o, nm->b, nm->b_len);
                 o += nm->b_len;
-                prev = ov[1];
-                if (ov[1] == ov[0]) {
-                    size_t cl = 1;
-                    if (ov[0] < len)
-                        tm__utf8_decode(text + ov[0], &cl);
-                    if (ov[0] < len) {
-                        memcpy(next + o, text + ov[0], cl);
-                        o += cl;
-                    }
-                    prev = ov[0] + cl;
-                    off = prev;
-                } else {
-                    off = ov[1];
-                }
+                prev = end;
+            }
+            if (rc < 0) {
+                pcre2_match_data_free(md);
+                free(next);
+                free(cur);
+                return rc;
             }
             pcre2_match_data_free(md);
             if (prev < len) {
@@ -679,9 +690,10 @@ static void pass_a_rest(struct run *r, const uint8_t *s, size_t n, bool origin)
     const uint8_t *t;
     size_t tn;
     uint8_t *owned = NULL;
+    int rc = tm__hf_normalize(r->hf, s, n, &t, &tn, &owned, &origin);
 
-    if (tm__hf_normalize(r->hf, s, n, &t, &tn, &owned, &origin) != TM_OK) {
-        emit_rc(r, TM_ENOMEM);
+    if (rc != TM_OK) {
+        emit_rc(r, rc);
         return;
     }
     if (r->hf->pass_b.n_nodes)

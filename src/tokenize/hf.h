@@ -174,7 +174,8 @@ int tm__hf_prepare(tm_encoding *enc, struct tm_error *err, const char *what);
 int tm__hf_matcher_add(struct hf_matcher *m, const char *s, size_t n, int32_t token);
 /* Run the normalizer over s[0..n): *out is s itself (and *owned NULL) when
  * nothing changed, else *owned, malloc'd. *origin is cleared when the
- * result no longer starts at the input's first character. */
+ * result no longer starts at the input's first character. Returns 0,
+ * TM_ENOMEM, or TM_ELIMIT when a Replace regex hits PCRE2's match limit. */
 int tm__hf_normalize(const struct tm__hf *hf, const uint8_t *s, size_t n,
                      const uint8_t **out, size_t *out_len, uint8_t **owned,
                      bool *origin);

@@ -536,7 +536,11 @@ static int parse_config(tm_encoding *enc, struct tm__hf *hf, json_t *cfg,
         struct hf_added *a = &hf->added[i];
         if (a->normalized) {
             size_t plen;
-            if (normalize_pattern(hf, a->content, a->len, &a->pattern, &plen) != TM_OK)
+            rc = normalize_pattern(hf, a->content, a->len, &a->pattern, &plen);
+            if (rc == TM_ELIMIT)
+                return tm_error_set(err, TM_ELIMIT, "%s: added_tokens[%zu]: the normalizer's "
+                                    "Replace regex hit its match limit", what, i);
+            if (rc != TM_OK)
                 return tm_error_set(err, TM_ENOMEM, "%s: out of memory", what);
             a->pattern_len = (uint32_t)plen;
             rc = tm__hf_matcher_add(&hf->pass_b, a->pattern, plen, (int32_t)i);
@@ -558,8 +562,10 @@ static int normalize_pattern(const struct tm__hf *hf, const char *s, size_t n,
     uint8_t *owned = NULL;
     bool origin = true;
 
-    if (tm__hf_normalize(hf, (const uint8_t *)s, n, &t, out_len, &owned, &origin) != TM_OK)
-        return TM_ENOMEM;
+    int rc = tm__hf_normalize(hf, (const uint8_t *)s, n, &t, out_len, &owned, &origin);
+
+    if (rc != TM_OK)
+        return rc;
     if (owned == NULL) { /* unchanged: t is s */
         if ((owned = malloc(n ? n : 1)) == NULL)
             return TM_ENOMEM;
