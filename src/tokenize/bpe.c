@@ -22,34 +22,11 @@
 #include <sys/mman.h>
 
 #include "tokenize/hf.h"
+#include "tokenize/merge_queue.h"
 
 #define SHORT_PIECE TM_BPE_STACK_BYTES
+/* Part arrays of long pieces from this size up are mapped populated. */
 #define BIG_ALLOC (4u << 20)
-
-/* Memory for the part array of a long piece. Above BIG_ALLOC it is mapped
- * with its pages populated in one call: a fresh array for an 8 MiB piece
- * would otherwise take some thirty thousand page faults, which cost more
- * than the merging itself. */
-static void *big_alloc(size_t size)
-{
-    void *p;
-
-    if (size < BIG_ALLOC)
-        return malloc(size);
-    p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void big_free(void *p, size_t size)
-{
-    if (p == NULL)
-        return;
-    if (size < BIG_ALLOC)
-        free(p);
-    else
-        munmap(p, size);
-}
 
 static inline uint32_t span_rank(const tm_encoding *enc, const uint8_t *p,
                                  uint32_t from, uint32_t to)
@@ -100,210 +77,10 @@ static void merge_short(const tm_encoding *enc, const uint8_t *piece,
 
 /* ---- the long-piece path ----
  *
- * The queue of candidate merges is a set of buckets, one per rank, plus a
- * small min-heap of the ranks whose buckets are not empty. Candidates
- * arrive in a bucket mostly in increasing position (the initial pairs are
- * pushed left to right, and a sweep through one rank creates the next
- * ranks' candidates left to right), so a bucket is an append-only sorted
- * array read from the front; the rare candidate that arrives out of order
- * goes to the bucket's own small heap. Taking the minimum of (rank,
- * position) is then cheap and walks memory sequentially, where one big
- * binary heap of every candidate thrashes the cache on long pieces.
+ * A long piece is a linked list of parts, and the candidate merges wait in
+ * the rank-bucketed queue of merge_queue.h, ordered by (rank, position),
+ * the rank being the merged token's id as in tiktoken.
  */
-
-struct u32heap {
-    uint32_t *v;
-    uint32_t n, cap;
-};
-
-static int u32heap_push(struct u32heap *h, uint32_t x)
-{
-    uint32_t i;
-
-    if (h->n == h->cap) {
-        uint32_t ncap = h->cap ? h->cap * 2 : 16;
-        uint32_t *nv = realloc(h->v, (size_t)ncap * sizeof(*nv));
-        if (nv == NULL)
-            return TM_ENOMEM;
-        h->v = nv;
-        h->cap = ncap;
-    }
-    i = h->n++;
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (h->v[parent] <= x)
-            break;
-        h->v[i] = h->v[parent];
-        i = parent;
-    }
-    h->v[i] = x;
-    return TM_OK;
-}
-
-static void u32heap_pop(struct u32heap *h)
-{
-    uint32_t x = h->v[--h->n], i = 0, n = h->n;
-
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && h->v[c + 1] < h->v[c])
-            c++;
-        if (x <= h->v[c])
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (n > 0)
-        h->v[i] = x;
-}
-
-struct bucket {
-    uint32_t *pos;     /* sorted candidates pos[head..len) */
-    uint32_t head, len, cap;
-    struct u32heap late; /* candidates that arrived out of order */
-    bool queued;       /* its rank is in the rank heap */
-};
-
-struct merge_queue {
-    uint32_t recent_rank[2], recent_index[2]; /* last buckets looked up, +1 */
-    struct bucket *buckets;
-    uint32_t n_buckets, cap_buckets;
-    uint32_t *dir;      /* open addressing: rank+1, bucket index+1 pairs */
-    uint32_t dir_mask;
-    struct u32heap ranks;
-    int rc;
-};
-
-static struct bucket *bucket_for(struct merge_queue *q, uint32_t rank)
-{
-    uint32_t i;
-
-    /* Merges alternate between a few ranks: check the last two first. */
-    if (q->recent_rank[0] == rank + 1)
-        return &q->buckets[q->recent_index[0] - 1];
-    if (q->recent_rank[1] == rank + 1)
-        return &q->buckets[q->recent_index[1] - 1];
-    q->recent_rank[1] = q->recent_rank[0];
-    q->recent_index[1] = q->recent_index[0];
-    q->recent_rank[0] = 0;
-
-    if (2 * (q->n_buckets + 1) > q->dir_mask + 1) {
-        uint32_t nsize = (q->dir_mask + 1) * 2, *nd = calloc((size_t)nsize * 2, 4);
-        if (nd == NULL)
-            return NULL;
-        for (uint32_t k = 0; k <= q->dir_mask; k++) {
-            uint32_t r = q->dir[2 * k];
-            if (r == 0)
-                continue;
-            for (i = (r * 0x9e3779b1u) & (nsize - 1); nd[2 * i]; i = (i + 1) & (nsize - 1))
-                ;
-            nd[2 * i] = r;
-            nd[2 * i + 1] = q->dir[2 * k + 1];
-        }
-        free(q->dir);
-        q->dir = nd;
-        q->dir_mask = nsize - 1;
-    }
-    for (i = ((rank + 1) * 0x9e3779b1u) & q->dir_mask; q->dir[2 * i];
-         i = (i + 1) & q->dir_mask) {
-        if (q->dir[2 * i] == rank + 1) {
-            q->recent_rank[0] = rank + 1;
-            q->recent_index[0] = q->dir[2 * i + 1];
-            return &q->buckets[q->dir[2 * i + 1] - 1];
-        }
-    }
-    if (q->n_buckets == q->cap_buckets) {
-        uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
-        struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
-        if (nb == NULL)
-            return NULL;
-        q->buckets = nb;
-        q->cap_buckets = ncap;
-    }
-    memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
-    q->dir[2 * i] = rank + 1;
-    q->dir[2 * i + 1] = ++q->n_buckets;
-    q->recent_rank[0] = rank + 1;
-    q->recent_index[0] = q->n_buckets;
-    return &q->buckets[q->n_buckets - 1];
-}
-
-static void queue_push(struct merge_queue *q, uint32_t rank, uint32_t pos)
-{
-    struct bucket *b;
-
-    if (q->rc)
-        return;
-    b = bucket_for(q, rank);
-    if (b == NULL) {
-        q->rc = TM_ENOMEM;
-        return;
-    }
-    if (b->head == b->len) {
-        b->head = b->len = 0;
-    }
-    if (b->len == b->head || pos > b->pos[b->len - 1]) {
-        if (b->len == b->cap) {
-            uint32_t ncap = b->cap ? b->cap * 2 : 16;
-            uint32_t *np = realloc(b->pos, (size_t)ncap * sizeof(*np));
-            if (np == NULL) {
-                q->rc = TM_ENOMEM;
-                return;
-            }
-            b->pos = np;
-            b->cap = ncap;
-        }
-        b->pos[b->len++] = pos;
-    } else if (u32heap_push(&b->late, pos) != TM_OK) {
-        q->rc = TM_ENOMEM;
-        return;
-    }
-    if (!b->queued) {
-        if (u32heap_push(&q->ranks, rank) != TM_OK) {
-            q->rc = TM_ENOMEM;
-            return;
-        }
-        b->queued = true;
-    }
-}
-
-/* The smallest (rank, position) candidate, removed; false when none. */
-static bool queue_pop(struct merge_queue *q, uint32_t *rank, uint32_t *pos)
-{
-    while (q->ranks.n > 0) {
-        uint32_t r = q->ranks.v[0];
-        struct bucket *b = bucket_for(q, r);
-        bool have_sorted = b->head < b->len, have_late = b->late.n > 0;
-
-        if (!have_sorted && !have_late) {
-            b->queued = false;
-            u32heap_pop(&q->ranks);
-            continue;
-        }
-        *rank = r;
-        if (have_sorted && (!have_late || b->pos[b->head] < b->late.v[0])) {
-            *pos = b->pos[b->head++];
-        } else {
-            *pos = b->late.v[0];
-            u32heap_pop(&b->late);
-        }
-        return true;
-    }
-    return false;
-}
-
-static void queue_free(struct merge_queue *q)
-{
-    for (uint32_t i = 0; i < q->n_buckets; i++) {
-        free(q->buckets[i].pos);
-        free(q->buckets[i].late.v);
-    }
-    free(q->buckets);
-    free(q->dir);
-    free(q->ranks.v);
-}
 
 #define NIL UINT32_MAX
 
@@ -349,16 +126,14 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
 {
     struct part *pt;
     uint32_t parts = len, p, r;
-    struct merge_queue q = {0};
+    struct tm__mq q;
     struct pair_cache *pc;
 
-    pt = big_alloc((size_t)len * sizeof(*pt));
+    pt = tm__big_alloc((size_t)len * sizeof(*pt), BIG_ALLOC);
     pc = calloc(1, sizeof(*pc));
-    q.dir = calloc(2 * 64, sizeof(uint32_t));
-    q.dir_mask = 63;
-    if (pt == NULL || q.dir == NULL || pc == NULL) {
-        big_free(pt, (size_t)len * sizeof(*pt));
-        free(q.dir);
+    if (tm__mq_init(&q, 0) != TM_OK || pt == NULL || pc == NULL) {
+        tm__big_free(pt, (size_t)len * sizeof(*pt), BIG_ALLOC);
+        tm__mq_free(&q);
         free(pc);
         e->rc = e->rc ? e->rc : TM_ENOMEM;
         return;
@@ -371,10 +146,10 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
     for (uint32_t i = 0; i + 1 < len; i++) {
         pt[i].rank = enc->pair_rank[piece[i] | (piece[i + 1] << 8)];
         if (pt[i].rank != TM_RANK_NONE)
-            queue_push(&q, pt[i].rank, i);
+            tm__mq_push(&q, pt[i].rank, i);
     }
     pt[len - 1].rank = TM_RANK_NONE;
-    while (q.rc == 0 && queue_pop(&q, &r, &p)) {
+    while (q.rc == 0 && tm__mq_pop(&q, &r, &p)) {
         uint32_t s, n;
         if (pt[p].next == 0 || pt[p].rank != r)
             continue; /* stale */
@@ -390,12 +165,12 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
         pt[p].rank = n < len ? cached_merge(enc, pc, piece, p, pt[n].next, r, pt[n].tok)
                              : TM_RANK_NONE;
         if (pt[p].rank != TM_RANK_NONE)
-            queue_push(&q, pt[p].rank, p);
+            tm__mq_push(&q, pt[p].rank, p);
         if (pt[p].prev != NIL) {
             uint32_t o = pt[p].prev;
             pt[o].rank = cached_merge(enc, pc, piece, o, n, pt[o].tok, r);
             if (pt[o].rank != TM_RANK_NONE)
-                queue_push(&q, pt[o].rank, o);
+                tm__mq_push(&q, pt[o].rank, o);
         }
     }
     if (q.rc) {
@@ -406,9 +181,9 @@ static void merge_long(const tm_encoding *enc, const uint8_t *piece,
         for (p = 0; p < len; p = pt[p].next)
             tm__emit(e, pt[p].tok);
     }
-    queue_free(&q);
+    tm__mq_free(&q);
     free(pc);
-    big_free(pt, (size_t)len * sizeof(*pt));
+    tm__big_free(pt, (size_t)len * sizeof(*pt), BIG_ALLOC);
 }
 
 /* ---- the merge cache ----

@@ -11,9 +11,9 @@
  * make BPE slow, O(n log n) at worst.
  */
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "tokenize/hf.h"
+#include "tokenize/merge_queue.h"
 
 #define HF_SHORT 64
 #define NIL UINT32_MAX
@@ -139,15 +139,8 @@ static size_t merge_short(const struct tm__hf *hf, const uint8_t *w, uint32_t *s
  *
  * A word is a linked list of parts (one 16-byte record per initial
  * symbol, named by its index, so a merge touches few cache lines), and the
- * candidate merges wait in a queue ordered by (rank, position): one bucket
- * per rank plus a small min-heap of the ranks whose buckets are not empty.
- * Candidates reach a bucket mostly in increasing position (the initial
- * pairs are pushed left to right, and a sweep through one rank creates the
- * candidates of other ranks left to right), so a bucket is a sorted array
- * read from the front; the rare candidate that arrives out of order goes
- * to the bucket's own small heap. Popping the minimum then walks memory
- * sequentially, where one binary heap of every candidate (what this file
- * used before) thrashed the cache and cost O(log n) misses per merge.
+ * candidate merges wait in the rank-bucketed queue of merge_queue.h,
+ * ordered by (rank, position), with the rank the pair's merge index.
  *
  * Exactness: a popped candidate (r, p) is acted on only when part p is
  * alive and its pair's current rank is r. Every current pair was pushed
@@ -158,223 +151,6 @@ static size_t merge_short(const struct tm__hf *hf, const uint8_t *w, uint32_t *s
  * its whole right neighbour, so the pair at a position can never become
  * another pair with the same result.
  */
-
-struct u32heap {
-    uint32_t *v;
-    uint32_t n, cap;
-};
-
-static int u32heap_push(struct u32heap *h, uint32_t x)
-{
-    uint32_t i;
-
-    if (h->n == h->cap) {
-        uint32_t ncap = h->cap ? h->cap * 2 : 16;
-        uint32_t *nv = realloc(h->v, (size_t)ncap * sizeof(*nv));
-        if (nv == NULL)
-            return TM_ENOMEM;
-        h->v = nv;
-        h->cap = ncap;
-    }
-    i = h->n++;
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (h->v[parent] <= x)
-            break;
-        h->v[i] = h->v[parent];
-        i = parent;
-    }
-    h->v[i] = x;
-    return TM_OK;
-}
-
-/* Remove the minimum (h->n > 0). */
-static void u32heap_pop(struct u32heap *h)
-{
-    uint32_t n = --h->n, x = h->v[n], i = 0;
-
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && h->v[c + 1] < h->v[c])
-            c++;
-        if (x <= h->v[c])
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (n > 0)
-        h->v[i] = x;
-}
-
-struct bucket {
-    uint32_t rank;
-    uint32_t *pos;       /* sorted candidates pos[head..len) */
-    uint32_t head, len, cap;
-    struct u32heap late; /* candidates that arrived out of order */
-    bool queued;         /* its rank is in the rank heap */
-};
-
-struct queue {
-    struct bucket *buckets;
-    uint32_t n_buckets, cap_buckets;
-    uint32_t recent[2];  /* bucket index + 1 of the last two ranks used */
-    uint32_t *dir;       /* open addressing: bucket index + 1, 0 = empty */
-    uint32_t dir_mask;
-    uint32_t *by_rank;   /* very long words: bucket index + 1 by rank, or NULL */
-    uint32_t n_by_rank;
-    struct u32heap ranks;
-    int rc;
-};
-
-static inline uint32_t dir_hash(uint32_t rank) { return (rank + 1) * 0x9e3779b1u; }
-
-/* The bucket of a rank, created if new; NULL when out of memory. */
-static struct bucket *bucket_for(struct queue *q, uint32_t rank)
-{
-    uint32_t i;
-
-    /* Merges alternate between a few ranks: check the last two first. */
-    if (q->recent[0] && q->buckets[q->recent[0] - 1].rank == rank)
-        return &q->buckets[q->recent[0] - 1];
-    if (q->recent[1] && q->buckets[q->recent[1] - 1].rank == rank) {
-        uint32_t t = q->recent[1];
-        q->recent[1] = q->recent[0];
-        q->recent[0] = t;
-        return &q->buckets[t - 1];
-    }
-    if (rank < q->n_by_rank) {
-        uint32_t *slot = &q->by_rank[rank];
-        if (*slot == 0) {
-            if (q->n_buckets == q->cap_buckets) {
-                uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
-                struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
-                if (nb == NULL)
-                    return NULL;
-                q->buckets = nb;
-                q->cap_buckets = ncap;
-            }
-            memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
-            q->buckets[q->n_buckets].rank = rank;
-            *slot = ++q->n_buckets;
-        }
-        q->recent[1] = q->recent[0];
-        q->recent[0] = *slot;
-        return &q->buckets[*slot - 1];
-    }
-    if (2 * (q->n_buckets + 1) > q->dir_mask + 1) {
-        uint32_t nsize = (q->dir_mask + 1) * 2, *nd = calloc(nsize, sizeof(*nd));
-        if (nd == NULL)
-            return NULL;
-        for (uint32_t k = 0; k <= q->dir_mask; k++) {
-            uint32_t b = q->dir[k];
-            if (b == 0)
-                continue;
-            for (i = dir_hash(q->buckets[b - 1].rank) & (nsize - 1); nd[i];
-                 i = (i + 1) & (nsize - 1))
-                ;
-            nd[i] = b;
-        }
-        free(q->dir);
-        q->dir = nd;
-        q->dir_mask = nsize - 1;
-    }
-    for (i = dir_hash(rank) & q->dir_mask; q->dir[i]; i = (i + 1) & q->dir_mask)
-        if (q->buckets[q->dir[i] - 1].rank == rank)
-            break;
-    if (q->dir[i] == 0) {
-        if (q->n_buckets == q->cap_buckets) {
-            uint32_t ncap = q->cap_buckets ? q->cap_buckets * 2 : 64;
-            struct bucket *nb = realloc(q->buckets, (size_t)ncap * sizeof(*nb));
-            if (nb == NULL)
-                return NULL;
-            q->buckets = nb;
-            q->cap_buckets = ncap;
-        }
-        memset(&q->buckets[q->n_buckets], 0, sizeof(struct bucket));
-        q->buckets[q->n_buckets].rank = rank;
-        q->dir[i] = ++q->n_buckets;
-    }
-    q->recent[1] = q->recent[0];
-    q->recent[0] = q->dir[i];
-    return &q->buckets[q->dir[i] - 1];
-}
-
-static void queue_push(struct queue *q, uint32_t rank, uint32_t pos)
-{
-    struct bucket *b;
-
-    if (q->rc)
-        return;
-    if ((b = bucket_for(q, rank)) == NULL) {
-        q->rc = TM_ENOMEM;
-        return;
-    }
-    if (b->head == b->len)
-        b->head = b->len = 0;
-    if (b->len == 0 || pos > b->pos[b->len - 1]) {
-        if (b->len == b->cap) {
-            uint32_t ncap = b->cap ? b->cap * 2 : 16;
-            uint32_t *np = realloc(b->pos, (size_t)ncap * sizeof(*np));
-            if (np == NULL) {
-                q->rc = TM_ENOMEM;
-                return;
-            }
-            b->pos = np;
-            b->cap = ncap;
-        }
-        b->pos[b->len++] = pos;
-    } else if (u32heap_push(&b->late, pos) != TM_OK) {
-        q->rc = TM_ENOMEM;
-        return;
-    }
-    if (!b->queued) {
-        if (u32heap_push(&q->ranks, rank) != TM_OK) {
-            q->rc = TM_ENOMEM;
-            return;
-        }
-        b->queued = true;
-    }
-}
-
-/* The smallest (rank, position) candidate, removed; false when none. */
-static bool queue_pop(struct queue *q, uint32_t *rank, uint32_t *pos)
-{
-    while (q->ranks.n > 0) {
-        uint32_t r = q->ranks.v[0];
-        struct bucket *b = bucket_for(q, r); /* exists: r was pushed */
-        bool have_sorted = b->head < b->len, have_late = b->late.n > 0;
-
-        if (!have_sorted && !have_late) {
-            b->queued = false;
-            u32heap_pop(&q->ranks);
-            continue;
-        }
-        *rank = r;
-        if (have_sorted && (!have_late || b->pos[b->head] < b->late.v[0])) {
-            *pos = b->pos[b->head++];
-        } else {
-            *pos = b->late.v[0];
-            u32heap_pop(&b->late);
-        }
-        return true;
-    }
-    return false;
-}
-
-static void queue_free(struct queue *q)
-{
-    for (uint32_t i = 0; i < q->n_buckets; i++) {
-        free(q->buckets[i].pos);
-        free(q->buckets[i].late.v);
-    }
-    free(q->buckets);
-    free(q->dir);
-    free(q->ranks.v);
-    if (q->by_rank)
-        munmap(q->by_rank, (size_t)q->n_by_rank * sizeof(uint32_t));
-}
 
 /* A small direct-mapped cache of "symbol a then symbol b merge at rank r
  * into result": a long word repeats the same few pairs, and each lookup in
@@ -413,29 +189,8 @@ struct part {
  * direct array over all ranks rather than a hash directory. */
 #define BY_RANK_MIN (1u << 14)
 
-/* Part arrays of long words: large ones are mapped with MAP_POPULATE,
- * because faulting their pages in one by one costs more than the merging. */
+/* Part arrays of long words from this size up are mapped populated. */
 #define BIG_ALLOC (256u << 10)
-
-static void *parts_alloc(size_t size)
-{
-    if (size >= BIG_ALLOC) {
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        return p == MAP_FAILED ? NULL : p;
-    }
-    return malloc(size);
-}
-
-static void parts_free(void *p, size_t size)
-{
-    if (p == NULL)
-        return;
-    if (size >= BIG_ALLOC)
-        munmap(p, size);
-    else
-        free(p);
-}
 
 /* Merge sym[0..n) (HF_SHORT < n < 2^32 - 1) and deliver the ids to e, or
  * to ids[0..cap) when e is NULL; *n_out gets their number. w as for
@@ -446,32 +201,22 @@ static int merge_long(const struct tm__hf *hf, const uint8_t *w, const uint32_t 
                       size_t *n_out)
 {
     uint32_t len = (uint32_t)n, parts = len, cache_mask = 63, p, r;
-    struct part *pt = parts_alloc((size_t)len * sizeof(*pt));
-    struct queue q = {0};
+    struct part *pt = tm__big_alloc((size_t)len * sizeof(*pt), BIG_ALLOC);
+    struct tm__mq q;
     struct pair_cache *pc;
     int rc = TM_OK;
 
     while (cache_mask < 4095 && cache_mask < len)
         cache_mask = 2 * cache_mask + 1;
     pc = malloc(((size_t)cache_mask + 1) * sizeof(*pc));
-    q.dir = calloc(64, sizeof(*q.dir));
-    q.dir_mask = 63;
-    if (pt == NULL || pc == NULL || q.dir == NULL) {
+    /* Ranks are merge indices, below the merge table's size (a rank beyond
+     * it in a damaged file falls back to the hash directory). */
+    if (tm__mq_init(&q, len >= BY_RANK_MIN ? hf->pair_mask + 1 : 0) != TM_OK ||
+        pt == NULL || pc == NULL) {
         rc = TM_ENOMEM;
         goto out;
     }
     memset(pc, 0xFF, ((size_t)cache_mask + 1) * sizeof(*pc));
-    if (len >= BY_RANK_MIN) {
-        /* Ranks are merge indices, below the merge table's size (a rank
-         * beyond it in a damaged file falls back to the hash directory).
-         * The mapping is zero pages until touched. */
-        size_t size = ((size_t)hf->pair_mask + 1) * sizeof(uint32_t);
-        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m != MAP_FAILED) {
-            q.by_rank = m;
-            q.n_by_rank = hf->pair_mask + 1;
-        }
-    }
     for (uint32_t i = 0; i < len; i++) {
         uint32_t res;
         pt[i].next = i + 1;
@@ -481,9 +226,9 @@ static int merge_long(const struct tm__hf *hf, const uint8_t *w, const uint32_t 
                      : w          ? first_pair(hf, w, sym, i, &res)
                                   : cached_pair(hf, pc, cache_mask, sym[i], sym[i + 1], &res);
         if (pt[i].rank != TM_RANK_NONE)
-            queue_push(&q, pt[i].rank, i);
+            tm__mq_push(&q, pt[i].rank, i);
     }
-    while (q.rc == 0 && queue_pop(&q, &r, &p)) {
+    while (q.rc == 0 && tm__mq_pop(&q, &r, &p)) {
         uint32_t s, nx, res, unused;
         if (pt[p].next == 0 || pt[p].rank != r)
             continue; /* stale */
@@ -500,12 +245,12 @@ static int merge_long(const struct tm__hf *hf, const uint8_t *w, const uint32_t 
         pt[p].rank = nx < len ? cached_pair(hf, pc, cache_mask, res, pt[nx].sym, &unused)
                               : TM_RANK_NONE;
         if (pt[p].rank != TM_RANK_NONE)
-            queue_push(&q, pt[p].rank, p);
+            tm__mq_push(&q, pt[p].rank, p);
         if (pt[p].prev != NIL) {
             uint32_t o = pt[p].prev;
             pt[o].rank = cached_pair(hf, pc, cache_mask, pt[o].sym, res, &unused);
             if (pt[o].rank != TM_RANK_NONE)
-                queue_push(&q, pt[o].rank, o);
+                tm__mq_push(&q, pt[o].rank, o);
         }
     }
     if (q.rc) {
@@ -526,9 +271,9 @@ static int merge_long(const struct tm__hf *hf, const uint8_t *w, const uint32_t 
     }
     *n_out = parts;
 out:
-    queue_free(&q);
+    tm__mq_free(&q);
     free(pc);
-    parts_free(pt, (size_t)len * sizeof(*pt));
+    tm__big_free(pt, (size_t)len * sizeof(*pt), BIG_ALLOC);
     return rc;
 }
 
