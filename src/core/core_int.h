@@ -91,4 +91,16 @@ char *tm__core_read_file(const char *path, size_t cap, const char *what, size_t 
 int tm__core_find_data_file(const char *file, char *path, size_t cap, char *looked,
                             size_t looked_cap);
 
+/*
+ * Open a document with the library's default-location rule: `path` when
+ * given; else the file named by $env (a missing file there is TM_ENOENT,
+ * never a silent fallback); else data file `file` (tm__core_find_data_file).
+ * open_path reads and parses one file. `what` ("price book") and `hint`
+ * ("set $X or pass --prices FILE") make the not-found message.
+ */
+void *tm__core_open_default(const char *path, const char *env, const char *file,
+                            const char *what, const char *hint,
+                            void *(*open_path)(const char *path, struct tm_error *err),
+                            struct tm_error *err);
+
 #endif

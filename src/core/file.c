@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,4 +92,28 @@ int tm__core_find_data_file(const char *file, char *path, size_t cap, char *look
     snprintf(looked, looked_cap, "%s%s%s", nd > 0 ? dirs[0] : "(no data directory)",
              nd > 1 ? " and " : "", nd > 1 ? dirs[1] : "");
     return TM_ENOENT;
+}
+
+void *tm__core_open_default(const char *path, const char *env, const char *file,
+                            const char *what, const char *hint,
+                            void *(*open_path)(const char *path, struct tm_error *err),
+                            struct tm_error *err)
+{
+    const char *env_path = getenv(env);
+    char buf[PATH_MAX], looked[2 * PATH_MAX];
+    void *doc;
+
+    if (path != NULL)
+        return open_path(path, err);
+    if (env_path != NULL && *env_path != '\0') {
+        doc = open_path(env_path, err);
+        if (doc == NULL && err != NULL && err->code == TM_ENOENT)
+            tm_error_set(err, TM_ENOENT, "%s (named by $%s): no such file", env_path, env);
+        return doc;
+    }
+    if (tm__core_find_data_file(file, buf, sizeof(buf), looked, sizeof(looked)) == TM_OK)
+        return open_path(buf, err);
+    tm_error_set(err, TM_ENOENT, "%s not found (looked for %s in %s); %s", what, file, looked,
+                 hint);
+    return NULL;
 }

@@ -21,7 +21,6 @@
  * each sorted by effective time; a sorted array of (lower-case name,
  * provider, series) answers a lookup by binary search.
  */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -724,7 +723,7 @@ tm_price_book *tm_price_book_parse(const char *text, size_t len, const char *nam
 }
 
 /* Read and parse one file. */
-static tm_price_book *open_path(const char *path, struct tm_error *err)
+static void *open_path(const char *path, struct tm_error *err)
 {
     size_t len = 0;
     char *text = tm__core_read_file(path, TM_PRICE_MAX_BYTES, "price book", &len, err);
@@ -738,25 +737,11 @@ static tm_price_book *open_path(const char *path, struct tm_error *err)
 }
 
 /* The default book: $TOKENMETER_PRICES, the source tree's data, the
- * install's data (the model registry's order, src/registry/registry.c). */
+ * install's data (the model registry's order). */
 tm_price_book *tm_price_book_open(const char *path, struct tm_error *err)
 {
-    const char *env = getenv(TM_PRICE_ENV);
-    char buf[PATH_MAX], looked[2 * PATH_MAX];
-
-    if (path != NULL)
-        return open_path(path, err);
-    if (env != NULL && *env != '\0') {
-        tm_price_book *book = open_path(env, err);
-        if (book == NULL && err != NULL && err->code == TM_ENOENT)
-            tm_error_set(err, TM_ENOENT, "%s (named by $" TM_PRICE_ENV "): no such file", env);
-        return book;
-    }
-    if (tm__core_find_data_file("prices.json", buf, sizeof(buf), looked, sizeof(looked)) == TM_OK)
-        return open_path(buf, err);
-    tm_error_set(err, TM_ENOENT, "price book not found (looked for prices.json in %s); "
-                 "set $" TM_PRICE_ENV " or pass --prices FILE", looked);
-    return NULL;
+    return tm__core_open_default(path, TM_PRICE_ENV, "prices.json", "price book",
+                                 "set $" TM_PRICE_ENV " or pass --prices FILE", open_path, err);
 }
 
 /* ---- access ---- */

@@ -27,7 +27,6 @@
  * The parsed JSON tree is kept for the registry's lifetime; the entries'
  * strings point into it.
  */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,7 +487,7 @@ tm_registry *tm_registry_parse(const char *json, size_t len, const char *name,
     return parse(json, len, name, err);
 }
 
-static tm_registry *open_path(const char *path, struct tm_error *err)
+static void *open_path(const char *path, struct tm_error *err)
 {
     size_t len = 0;
     char *text = tm__core_read_file(path, TM_REGISTRY_MAX_BYTES, "model registry", &len, err);
@@ -503,23 +502,8 @@ static tm_registry *open_path(const char *path, struct tm_error *err)
 
 tm_registry *tm_registry_open(const char *path, struct tm_error *err)
 {
-    const char *env = getenv(TM_REGISTRY_ENV);
-    char buf[PATH_MAX], looked[2 * PATH_MAX];
-
-    if (path != NULL)
-        return open_path(path, err);
-    if (env != NULL && *env != '\0') {
-        tm_registry *reg = open_path(env, err);
-        if (reg == NULL && err != NULL && err->code == TM_ENOENT)
-            tm_error_set(err, TM_ENOENT, "%s (named by $" TM_REGISTRY_ENV "): no such "
-                         "file", env);
-        return reg;
-    }
-    if (tm__core_find_data_file("models.json", buf, sizeof(buf), looked, sizeof(looked)) == TM_OK)
-        return open_path(buf, err);
-    tm_error_set(err, TM_ENOENT, "model registry not found (looked for models.json in "
-                 "%s); set $" TM_REGISTRY_ENV " to a registry file", looked);
-    return NULL;
+    return tm__core_open_default(path, TM_REGISTRY_ENV, "models.json", "model registry",
+                                 "set $" TM_REGISTRY_ENV " to a registry file", open_path, err);
 }
 
 void tm_registry_free(tm_registry *reg)
